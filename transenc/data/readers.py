@@ -1,0 +1,150 @@
+"""Readers for unlabeled (or pseudo-labelled) pair corpora, and the corpus spec resolver.
+
+Supported files, chosen by extension unless ``fmt`` is given:
+- ``.tsv`` / ``.csv``: a header row; sentence columns by name (``sentence1``/``sentence2``).
+- ``.jsonl``: one JSON object per line with the same keys.
+- ``.txt``: one pair per line as ``sentence one||sentence two``.
+
+A corpus spec is a file, an STS data directory (its transductive pool), ``pool`` (the pool of
+the data directory), or a named subset such as ``stsb:train``, ``sickr:test`` or ``sts15``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from transenc.data.corpus import PairCorpus
+from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task, load_transductive_pool
+from transenc.data.textfile import clean_sentence, parse_score, read_lines, read_text
+from transenc.errors import DataError
+
+FORMATS = ("tsv", "csv", "jsonl", "lines")
+EXTENSION_FORMATS = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".txt": "lines"}
+LINES_SEPARATOR = "||"
+DELIMITERS = {"tsv": "\t", "csv": ","}
+
+
+def read_pair_file(
+    path: str | Path,
+    fmt: str | None = None,
+    sentence1: str = "sentence1",
+    sentence2: str = "sentence2",
+    score: str | None = None,
+) -> PairCorpus:
+    """Reads sentence pairs (and optionally a score column) from a file.
+
+    Args:
+        path: the file.
+        fmt: one of ``FORMATS``; inferred from the extension when ``None``.
+        sentence1, sentence2: column (or JSON key) names of the two sentences.
+        score: column of a numeric score to keep, or ``None`` for an unlabeled corpus.
+
+    Raises:
+        DataError: naming the file, the line and the problem.
+    """
+    path = Path(path)
+    fmt = fmt or EXTENSION_FORMATS.get(path.suffix.lower())
+    if fmt not in FORMATS:
+        raise DataError(path, f"unknown file format; use one of {', '.join(FORMATS)} (--format)")
+    columns = [sentence1, sentence2] + ([score] if score else [])
+    if fmt == "lines":
+        rows = _read_lines_format(path)
+    elif fmt == "jsonl":
+        rows = _read_jsonl(path, columns)
+    else:
+        rows = _read_delimited(path, DELIMITERS[fmt], columns)
+    s1 = [clean_sentence(r[0], path, n, sentence1) for n, r in rows]
+    s2 = [clean_sentence(r[1], path, n, sentence2) for n, r in rows]
+    scores = [parse_score(r[2], path, n) for n, r in rows] if score else None
+    return PairCorpus.from_pairs(s1, s2, scores, name=str(path))
+
+
+def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options) -> PairCorpus:
+    """The unlabeled corpus a spec names: a file, an STS data dir, ``pool`` or ``task[:split]``.
+
+    Named subsets drop gold scores; SemEval years include their unscored pairs.
+    """
+    path = Path(spec)
+    if path.is_file():
+        return read_pair_file(path, **read_options).without_scores()
+    if path.is_dir():
+        return load_transductive_pool(path)
+    task, _, split = spec.partition(":")
+    if spec == "pool" or task in STS_TASKS:
+        root = Path(data_dir) if data_dir is not None else default_data_dir()
+        if spec == "pool":
+            return load_transductive_pool(root)
+        return load_sts_task(root, task, split or "test", scored_only=False)
+    raise DataError(
+        spec, f"no such file or directory, and not a named corpus (pool, {', '.join(STS_TASKS)}, "
+        "stsb:train, ...)"
+    )
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+Row = tuple[int, list[str]]  # (1-based line number, field values in the order asked for)
+
+
+def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> list[Row]:
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        other = "," if delimiter == "\t" else "\t"
+        if len(header) == 1 and other in header[0]:
+            name = "tab" if delimiter == "\t" else "comma"
+            raise DataError(path, f"wrong delimiter: expected {name}-separated columns", 1)
+        raise DataError(
+            path, f"missing column {', '.join(map(repr, missing))} (header has {', '.join(header)})", 1
+        )
+    positions = [header.index(c) for c in columns]
+    rows: list[Row] = []
+    for fields in reader:
+        number = reader.line_num
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue  # a blank line
+        if len(fields) != len(header):
+            problem = f"expected {len(header)} fields, found {len(fields)}"
+            if len(fields) == 1:
+                problem = "row has one sentence; " + problem
+            raise DataError(path, problem, number)
+        rows.append((number, [fields[p] for p in positions]))
+    if not rows:
+        raise DataError(path, "no pairs after the header")
+    return rows
+
+
+def _read_jsonl(path: Path, columns: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    for number, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(path, f"invalid JSON ({err.msg})", number) from None
+        if not isinstance(record, dict):
+            raise DataError(path, "expected a JSON object", number)
+        missing = [c for c in columns if c not in record]
+        if missing:
+            raise DataError(path, f"missing key {', '.join(map(repr, missing))}", number)
+        rows.append((number, [str(record[c]) if record[c] is not None else "" for c in columns]))
+    return rows
+
+
+def _read_lines_format(path: Path) -> list[Row]:
+    rows: list[Row] = []
+    for number, line in enumerate(read_lines(path), start=1):
+        if not line.strip():
+            continue
+        first, sep, second = line.partition(LINES_SEPARATOR)
+        if not sep:
+            raise DataError(path, f"row has one sentence; expected 'sentence1{LINES_SEPARATOR}sentence2'", number)
+        rows.append((number, [first, second]))
+    if not rows:
+        raise DataError(path, "file is empty")
+    return rows

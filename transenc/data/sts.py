@@ -1,0 +1,208 @@
+"""Loaders for the STS benchmarks in their original release formats.
+
+A data directory is laid out like the public releases (see ``../shared/data/sts/README.md``):
+``STS/STS12-en-test`` .. ``STS/STS16-en-test`` (SemEval input/gold file pairs),
+``stsbenchmark/sts-{train,dev,test}.csv`` and ``SICK/SICK_{train,trial,test_annotated}.txt``.
+Tasks are named ``sts12 .. sts16, stsb, sickr``; every file is parsed by its documented schema
+(SICK by header names), never by guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from transenc.data.corpus import PairCorpus
+from transenc.data.textfile import clean_sentence, parse_score, read_lines
+from transenc.errors import DataError, TransencError
+
+logger = logging.getLogger(__name__)
+
+STS_TASKS = ("sts12", "sts13", "sts14", "sts15", "sts16", "stsb", "sickr")
+DATA_ENV_VAR = "TRANSENC_DATA"
+DEFAULT_DATA_DIR = Path("data/sts")
+
+SEMEVAL_DIRS = {f"sts{yy}": Path("STS") / f"STS{yy}-en-test" for yy in range(12, 17)}
+STSB_DIR = Path("stsbenchmark")
+STSB_SPLITS = ("train", "dev", "test")
+SICK_DIR = Path("SICK")
+SICK_FILES = {"train": "SICK_train.txt", "trial": "SICK_trial.txt", "test": "SICK_test_annotated.txt"}
+# STS-B rows: genre, file, year, id, score, sentence1, sentence2 [, source1, source2]
+STSB_SCORE, STSB_S1, STSB_S2 = 4, 5, 6
+SICK_COLUMNS = ("sentence_A", "sentence_B", "relatedness_score")
+
+
+def default_data_dir() -> Path:
+    """``$TRANSENC_DATA`` if set, else ``data/sts`` (relative to the working directory)."""
+    return Path(os.environ.get(DATA_ENV_VAR) or DEFAULT_DATA_DIR)
+
+
+def task_splits(task: str) -> tuple[str, ...]:
+    """The splits a task has; the evaluation split is ``test`` for every task."""
+    _check_task(task)
+    if task == "stsb":
+        return STSB_SPLITS
+    if task == "sickr":
+        return tuple(SICK_FILES)
+    return ("test",)
+
+
+def load_sts_task(
+    data_dir: str | Path, task: str, split: str = "test", scored_only: bool = True
+) -> PairCorpus:
+    """One STS task as a :class:`PairCorpus` with gold scores.
+
+    Args:
+        data_dir: a directory laid out like the public releases.
+        task: one of ``STS_TASKS``.
+        split: ``test`` (the evaluation split), or ``train``/``dev`` for stsb, ``train``/``trial``
+            for sickr.
+        scored_only: keep only pairs with a gold score (evaluation). With ``False`` every pair
+            is returned without scores (for unlabeled training corpora).
+
+    Example:
+        >>> corpus = load_sts_task("../shared/data/sts", "stsb")  # doctest: +SKIP
+        >>> len(corpus)  # doctest: +SKIP
+        1379
+    """
+    root = _check_data_dir(data_dir)
+    if split not in task_splits(task):
+        raise TransencError(f"task {task} has no split {split!r}; it has {', '.join(task_splits(task))}")
+    name = task if split == "test" else f"{task}:{split}"
+    if task in SEMEVAL_DIRS:
+        corpus = _load_semeval_year(root / SEMEVAL_DIRS[task], task, scored_only)
+    elif task == "stsb":
+        corpus = _load_stsb(root / STSB_DIR / f"sts-{split}.csv", task)
+    else:
+        corpus = _load_sick(root / SICK_DIR / SICK_FILES[split], task)
+    corpus = PairCorpus(corpus.sentences, corpus.index1, corpus.index2, corpus.scores, name)
+    return corpus if scored_only else corpus.without_scores()
+
+
+def load_transductive_pool(data_dir: str | Path) -> PairCorpus:
+    """Trans-Encoder's unlabeled training pool: every pair of STS12-16 (scored or not), all
+    STS-B splits and all of SICK, labels dropped, repeated pairs removed."""
+    parts = [
+        load_sts_task(data_dir, task, split, scored_only=False)
+        for task in STS_TASKS
+        for split in task_splits(task)
+    ]
+    pool = PairCorpus.concat(parts).deduplicated()
+    return PairCorpus(pool.sentences, pool.index1, pool.index2, None, f"{data_dir}:pool")
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+def _check_task(task: str) -> None:
+    if task not in STS_TASKS:
+        raise TransencError(f"unknown task {task!r}; known tasks: {', '.join(STS_TASKS)}")
+
+
+def _check_data_dir(data_dir: str | Path) -> Path:
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise DataError(
+            root,
+            f"data directory not found (pass --data-dir or set ${DATA_ENV_VAR}; see README 'Data')",
+        )
+    return root
+
+
+def _load_semeval_year(folder: Path, task: str, scored_only: bool) -> PairCorpus:
+    """All sub-datasets of one SemEval year pooled (the usual 'all' setting).
+
+    Each sub-dataset X has ``*.input.X.txt`` (tab-separated; STS16 adds two source columns)
+    and ``*.gs.X.txt`` (one score per line, empty = unscored). Gold files without an input file
+    (STS12 ``STS.gs.ALL.txt``, STS13 SMT, which is not redistributable) are skipped.
+    """
+    if not folder.is_dir():
+        raise DataError(folder, f"folder for task {task} not found")
+    inputs = sorted(folder.glob("*.input.*.txt"))
+    if not inputs:
+        raise DataError(folder, f"no *.input.*.txt files for task {task}")
+    s1: list[str] = []
+    s2: list[str] = []
+    scores: list[float] = []
+    for input_path in inputs:
+        gold_path = input_path.with_name(input_path.name.replace(".input.", ".gs.", 1))
+        rows = _read_semeval_input(input_path)
+        if not scored_only:
+            s1 += [a for a, _ in rows]
+            s2 += [b for _, b in rows]
+            continue
+        gold = read_lines(gold_path) if gold_path.is_file() else None
+        if gold is None:
+            raise DataError(gold_path, f"gold file for {input_path.name} not found")
+        if len(gold) != len(rows):
+            raise DataError(gold_path, f"{len(gold)} gold lines for {len(rows)} input pairs")
+        for number, (text, (a, b)) in enumerate(zip(gold, rows, strict=True), start=1):
+            if not text.strip():
+                continue  # an unscored pair
+            scores.append(parse_score(text, gold_path, number))
+            s1.append(a)
+            s2.append(b)
+    for gold_path in sorted(folder.glob("*.gs.*.txt")):
+        if not gold_path.with_name(gold_path.name.replace(".gs.", ".input.", 1)).is_file():
+            logger.debug("skipping %s: no input file", gold_path)
+    return PairCorpus.from_pairs(s1, s2, scores if scored_only else None, name=task)
+
+
+def _read_semeval_input(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for number, line in enumerate(read_lines(path), start=1):
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise DataError(path, _one_field_problem(line), number)
+        a = clean_sentence(fields[0], path, number, "1")
+        b = clean_sentence(fields[1], path, number, "2")
+        rows.append((a, b))
+    return rows
+
+
+def _load_stsb(path: Path, task: str) -> PairCorpus:
+    """STS-B: tab-separated, no header, **no quoting** (sentences contain bare quotes)."""
+    s1, s2, scores = [], [], []
+    for number, line in enumerate(read_lines(path), start=1):
+        fields = line.split("\t")
+        if len(fields) <= STSB_S2:
+            if len(fields) == 1:
+                raise DataError(path, _one_field_problem(line), number)
+            raise DataError(
+                path,
+                f"expected 7 tab-separated fields (genre, file, year, id, score, sentence1, "
+                f"sentence2), found {len(fields)}",
+                number,
+            )
+        scores.append(parse_score(fields[STSB_SCORE], path, number))
+        s1.append(clean_sentence(fields[STSB_S1], path, number, "sentence1"))
+        s2.append(clean_sentence(fields[STSB_S2], path, number, "sentence2"))
+    return PairCorpus.from_pairs(s1, s2, scores, name=task)
+
+
+def _load_sick(path: Path, task: str) -> PairCorpus:
+    """SICK: tab-separated with a header; columns are found by name."""
+    lines = read_lines(path)
+    header = lines[0].split("\t")
+    missing = [c for c in SICK_COLUMNS if c not in header]
+    if missing:
+        if len(header) == 1:
+            raise DataError(path, _one_field_problem(lines[0]), 1)
+        raise DataError(path, f"header lacks column(s) {', '.join(missing)}", 1)
+    a_col, b_col, score_col = (header.index(c) for c in SICK_COLUMNS)
+    s1, s2, scores = [], [], []
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise DataError(path, f"expected {len(header)} tab-separated fields, found {len(fields)}", number)
+        scores.append(parse_score(fields[score_col], path, number))
+        s1.append(clean_sentence(fields[a_col], path, number, "sentence_A"))
+        s2.append(clean_sentence(fields[b_col], path, number, "sentence_B"))
+    return PairCorpus.from_pairs(s1, s2, scores, name=task)
+
+
+def _one_field_problem(line: str) -> str:
+    if "," in line or ";" in line or "|" in line:
+        return "no tab found: wrong delimiter? (this file must be tab-separated)"
+    return "row has one sentence; expected two tab-separated sentences"

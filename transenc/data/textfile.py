@@ -1,0 +1,57 @@
+"""Reading text files strictly: UTF-8 or a precise error, any line ending, scores validated."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from transenc.errors import DataError
+
+
+def read_text(path: str | Path) -> str:
+    """The decoded contents of a UTF-8 text file (a leading BOM removed).
+
+    Raises:
+        DataError: the file is missing, is not UTF-8 (naming the first bad line), or is empty.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "file not found")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise DataError(path, f"not valid UTF-8 (byte 0x{raw[err.start]:02x})", line) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise DataError(path, "file is empty")
+    return text
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """All lines of a UTF-8 text file without their endings (LF or CRLF); see :func:`read_text`."""
+    lines = read_text(path).split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def parse_score(text: str, path: str | Path, line: int) -> float:
+    """A finite float, or a DataError naming the file and line."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(path, f"score {text.strip()!r} is not a number", line) from None
+    if not math.isfinite(value):
+        raise DataError(path, f"score {text.strip()!r} is not a finite number", line)
+    return value
+
+
+def clean_sentence(text: str, path: str | Path, line: int, column: str) -> str:
+    """The sentence with outer whitespace removed; an empty one is an error."""
+    sentence = text.strip()
+    if not sentence:
+        raise DataError(path, f"empty sentence in column {column}", line)
+    return sentence

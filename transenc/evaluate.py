@@ -1,0 +1,151 @@
+"""STS evaluation: Spearman x100 per task in the "all" setting, and their average.
+
+All tasks are scored in one pass: the bi-encoder encodes the union of the tasks' distinct
+sentences once (STS years and STS-B share many), the cross-encoder reads each distinct pair once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from transenc.atomic import write_text_atomic
+from transenc.data.corpus import PairCorpus
+from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task
+from transenc.errors import TransencError
+from transenc.models import KINDS, detect_kind, load_bi_encoder, load_cross_encoder
+from transenc.scoring import bi_scores, cross_scores
+from transenc.versions import library_versions
+
+logger = logging.getLogger(__name__)
+
+AVERAGE = "avg"
+
+
+@dataclass
+class EvalConfig:
+    """What to evaluate and how.
+
+    Attributes:
+        model: a model folder, a hub id, or ``default`` (the embedded all-MiniLM-L6-v2).
+        kind: ``auto`` (from the folder's files), ``bi`` or ``cross``.
+        data_dir: STS data directory; ``None`` means ``$TRANSENC_DATA`` or ``data/sts``.
+        tasks: task names out of ``STS_TASKS``.
+        both_orders: cross-encoders only: average the scores of (s1, s2) and (s2, s1).
+        output: where to write the metrics JSON (``None``: nowhere).
+    """
+
+    model: str
+    kind: str = "auto"
+    data_dir: Path | None = None
+    tasks: tuple[str, ...] = STS_TASKS
+    batch_size: int = 64
+    max_seq_length: int | None = None
+    both_orders: bool = False
+    output: Path | None = None
+    show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise TransencError(f"unknown kind {self.kind!r}; use one of {', '.join(KINDS)}")
+        self.tasks = tuple(dict.fromkeys(self.tasks))
+        unknown = [t for t in self.tasks if t not in STS_TASKS]
+        if unknown or not self.tasks:
+            raise TransencError(
+                f"unknown task(s) {', '.join(unknown) or '(none given)'}; "
+                f"known tasks: {', '.join(STS_TASKS)}"
+            )
+        if self.batch_size < 1:
+            raise TransencError("batch size must be at least 1")
+        if self.max_seq_length is not None and self.max_seq_length < 1:
+            raise TransencError("max sequence length must be at least 1")
+        self.data_dir = Path(self.data_dir) if self.data_dir is not None else default_data_dir()
+        self.output = Path(self.output) if self.output is not None else None
+
+
+@dataclass
+class EvalResult:
+    """Spearman x100 per task plus ``avg``, with what produced them."""
+
+    model: str
+    kind: str
+    data_dir: str
+    spearman: dict[str, float]
+    pairs: dict[str, int]
+    both_orders: bool = False
+    versions: dict[str, str] = field(default_factory=library_versions)
+    output: str | None = None
+
+    @property
+    def average(self) -> float:
+        return self.spearman[AVERAGE]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_tasks(data_dir: Path, tasks: tuple[str, ...] = STS_TASKS) -> dict[str, PairCorpus]:
+    """The scored test pairs of each task, by name."""
+    return {task: load_sts_task(data_dir, task) for task in tasks}
+
+
+def spearman_by_task(
+    model, kind: str, benchmarks: dict[str, PairCorpus], batch_size: int = 64,
+    both_orders: bool = False, show_progress: bool = False,
+) -> dict[str, float]:
+    """Spearman x100 of an already loaded model on each benchmark, plus their average."""
+    names = list(benchmarks)
+    pooled = PairCorpus.concat(benchmarks.values())
+    if kind == "bi":
+        predicted = bi_scores(model, pooled, batch_size, show_progress)
+    else:
+        predicted = cross_scores(model, pooled, both_orders, batch_size, show_progress)
+    bounds = np.cumsum([0] + [len(benchmarks[n]) for n in names])
+    result = {}
+    for name, start, stop in zip(names, bounds[:-1], bounds[1:], strict=True):
+        rho = spearmanr(benchmarks[name].scores, predicted[start:stop]).statistic
+        result[name] = float(rho) * 100
+    result[AVERAGE] = float(np.mean([result[n] for n in names]))
+    return {name: round(value, 4) for name, value in result.items()}
+
+
+def run(config: EvalConfig) -> EvalResult:
+    """Evaluates ``config.model`` on the STS tasks; writes ``config.output`` if set."""
+    benchmarks = load_tasks(config.data_dir, config.tasks)
+    kind = detect_kind(config.model) if config.kind == "auto" else config.kind
+    logger.info("evaluating %s as a %s-encoder on %s", config.model, kind, ", ".join(config.tasks))
+    if kind == "bi":
+        model = load_bi_encoder(config.model, config.max_seq_length)
+    else:
+        model = load_cross_encoder(config.model, config.max_seq_length)
+    spearman = spearman_by_task(
+        model, kind, benchmarks, config.batch_size, config.both_orders, config.show_progress
+    )
+    result = EvalResult(
+        model=config.model,
+        kind=kind,
+        data_dir=str(config.data_dir),
+        spearman=spearman,
+        pairs={name: len(corpus) for name, corpus in benchmarks.items()},
+        both_orders=config.both_orders and kind == "cross",
+    )
+    if config.output is not None:
+        result.output = str(config.output)
+        write_text_atomic(config.output, json.dumps(result.to_dict(), indent=2) + "\n")
+    return result
+
+
+def format_table(rows: dict[str, dict[str, float]]) -> str:
+    """A fixed-width table: one row per label, one column per task (and ``avg``)."""
+    import pandas as pd
+
+    def cell(value) -> str:
+        return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    return frame.map(cell).to_string()

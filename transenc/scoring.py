@@ -1,0 +1,66 @@
+"""Scoring sentence pairs with a bi-encoder (cosine) or a cross-encoder (joint read).
+
+Both functions do each piece of work once: the bi-encoder encodes every distinct sentence of
+the corpus once (a :class:`PairCorpus` already stores them once), and the cross-encoder runs
+each distinct ordered pair once, so (a, b) asked for twice, or once in each order with
+``both_orders``, costs one forward pass per order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from transenc.data.corpus import PairCorpus
+
+
+def bi_scores(
+    model, corpus: PairCorpus, batch_size: int = 64, show_progress: bool = False
+) -> np.ndarray:
+    """Cosine similarity of each pair's embeddings, in pair order.
+
+    Example:
+        >>> bi_scores(SentenceTransformer(path), corpus)  # doctest: +SKIP
+        array([0.83, 0.12, ...])
+    """
+    if len(corpus) == 0:
+        return np.zeros(0)
+    with torch.inference_mode():
+        embeddings = model.encode(
+            corpus.sentences,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+    embeddings = embeddings.astype(np.float64)
+    return np.einsum("ij,ij->i", embeddings[corpus.index1], embeddings[corpus.index2])
+
+
+def cross_scores(
+    model,
+    corpus: PairCorpus,
+    both_orders: bool = False,
+    batch_size: int = 64,
+    show_progress: bool = False,
+) -> np.ndarray:
+    """The cross-encoder's score per pair; with ``both_orders`` the mean of (a, b) and (b, a)."""
+    if len(corpus) == 0:
+        return np.zeros(0)
+    forward = np.stack([corpus.index1, corpus.index2], axis=1)
+    wanted = np.concatenate([forward, forward[:, ::-1]]) if both_orders else forward
+    distinct, position = np.unique(wanted, axis=0, return_inverse=True)
+    position = position.reshape(-1)
+    sentences = corpus.sentences
+    with torch.inference_mode():
+        predicted = model.predict(
+            [(sentences[a], sentences[b]) for a, b in distinct],
+            batch_size=batch_size,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+    predicted = np.asarray(predicted, dtype=np.float64).reshape(len(distinct), -1)[:, 0]
+    scores = predicted[position]
+    if both_orders:
+        scores = (scores[: len(corpus)] + scores[len(corpus) :]) / 2
+    return scores
