@@ -109,3 +109,36 @@ def eval_sts(
     typer.echo(evaluate.format_table({"spearman": result.spearman, "pairs": pairs}))
     if result.output:
         typer.echo(f"metrics written to {result.output}")
+
+
+@app.command("pairs-info")
+def pairs_info(
+    corpus: Annotated[
+        str,
+        typer.Argument(
+            help="A pair file (.tsv/.csv/.jsonl/.txt), an STS data dir, 'pool', or "
+            "a named subset such as 'stsb:train'."
+        ),
+    ],
+    data_dir: Annotated[
+        Path | None, typer.Option(help="STS data directory for 'pool' and named subsets.")
+    ] = None,
+    file_format: Annotated[
+        str | None,
+        typer.Option("--format", help="tsv, csv, jsonl or lines (default: by extension)."),
+    ] = None,
+    sentence1: Annotated[
+        str, typer.Option(help="Column or key of the first sentence.")
+    ] = "sentence1",
+    sentence2: Annotated[
+        str, typer.Option(help="Column or key of the second sentence.")
+    ] = "sentence2",
+) -> None:
+    """Validate an unlabeled pair corpus and print its size."""
+    from transenc.data import resolve_corpus
+
+    with user_errors():
+        pairs = resolve_corpus(
+            corpus, data_dir, fmt=file_format, sentence1=sentence1, sentence2=sentence2
+        )
+    typer.echo(f"{pairs.name}: {len(pairs)} pairs, {len(pairs.sentences)} distinct sentences")

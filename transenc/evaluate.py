@@ -95,8 +95,12 @@ def load_tasks(data_dir: Path, tasks: tuple[str, ...] = STS_TASKS) -> dict[str, 
 
 
 def spearman_by_task(
-    model, kind: str, benchmarks: dict[str, PairCorpus], batch_size: int = 64,
-    both_orders: bool = False, show_progress: bool = False,
+    model,
+    kind: str,
+    benchmarks: dict[str, PairCorpus],
+    batch_size: int = 64,
+    both_orders: bool = False,
+    show_progress: bool = False,
 ) -> dict[str, float]:
     """Spearman x100 of an already loaded model on each benchmark, plus their average."""
     names = list(benchmarks)

@@ -49,10 +49,12 @@ def detect_kind(name: str) -> Kind:
     location = resolve_model(name)
     folder = Path(location)
     if folder.is_dir():
+
         def read(file: str) -> dict | None:
             path = folder / file
             return json.loads(path.read_text()) if path.is_file() else None
     else:
+
         def read(file: str) -> dict | None:
             return _read_hub_json(location, file)
 

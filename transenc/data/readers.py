@@ -79,8 +79,9 @@ def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options
             return load_transductive_pool(root)
         return load_sts_task(root, task, split or "test", scored_only=False)
     raise DataError(
-        spec, f"no such file or directory, and not a named corpus (pool, {', '.join(STS_TASKS)}, "
-        "stsb:train, ...)"
+        spec,
+        f"no such file or directory, and not a named corpus (pool, {', '.join(STS_TASKS)}, "
+        "stsb:train, ...)",
     )
 
 
@@ -99,7 +100,9 @@ def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> list[Row]
             name = "tab" if delimiter == "\t" else "comma"
             raise DataError(path, f"wrong delimiter: expected {name}-separated columns", 1)
         raise DataError(
-            path, f"missing column {', '.join(map(repr, missing))} (header has {', '.join(header)})", 1
+            path,
+            f"missing column {', '.join(map(repr, missing))} (header has {', '.join(header)})",
+            1,
         )
     positions = [header.index(c) for c in columns]
     rows: list[Row] = []
@@ -143,7 +146,11 @@ def _read_lines_format(path: Path) -> list[Row]:
             continue
         first, sep, second = line.partition(LINES_SEPARATOR)
         if not sep:
-            raise DataError(path, f"row has one sentence; expected 'sentence1{LINES_SEPARATOR}sentence2'", number)
+            raise DataError(
+                path,
+                f"row has one sentence; expected 'sentence1{LINES_SEPARATOR}sentence2'",
+                number,
+            )
         rows.append((number, [first, second]))
     if not rows:
         raise DataError(path, "file is empty")

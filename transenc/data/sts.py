@@ -27,7 +27,11 @@ SEMEVAL_DIRS = {f"sts{yy}": Path("STS") / f"STS{yy}-en-test" for yy in range(12,
 STSB_DIR = Path("stsbenchmark")
 STSB_SPLITS = ("train", "dev", "test")
 SICK_DIR = Path("SICK")
-SICK_FILES = {"train": "SICK_train.txt", "trial": "SICK_trial.txt", "test": "SICK_test_annotated.txt"}
+SICK_FILES = {
+    "train": "SICK_train.txt",
+    "trial": "SICK_trial.txt",
+    "test": "SICK_test_annotated.txt",
+}
 # STS-B rows: genre, file, year, id, score, sentence1, sentence2 [, source1, source2]
 STSB_SCORE, STSB_S1, STSB_S2 = 4, 5, 6
 SICK_COLUMNS = ("sentence_A", "sentence_B", "relatedness_score")
@@ -68,7 +72,9 @@ def load_sts_task(
     """
     root = _check_data_dir(data_dir)
     if split not in task_splits(task):
-        raise TransencError(f"task {task} has no split {split!r}; it has {', '.join(task_splits(task))}")
+        raise TransencError(
+            f"task {task} has no split {split!r}; it has {', '.join(task_splits(task))}"
+        )
     name = task if split == "test" else f"{task}:{split}"
     if task in SEMEVAL_DIRS:
         corpus = _load_semeval_year(root / SEMEVAL_DIRS[task], task, scored_only)
@@ -195,7 +201,9 @@ def _load_sick(path: Path, task: str) -> PairCorpus:
     for number, line in enumerate(lines[1:], start=2):
         fields = line.split("\t")
         if len(fields) != len(header):
-            raise DataError(path, f"expected {len(header)} tab-separated fields, found {len(fields)}", number)
+            raise DataError(
+                path, f"expected {len(header)} tab-separated fields, found {len(fields)}", number
+            )
         scores.append(parse_score(fields[score_col], path, number))
         s1.append(clean_sentence(fields[a_col], path, number, "sentence_A"))
         s2.append(clean_sentence(fields[b_col], path, number, "sentence_B"))
