@@ -142,3 +142,188 @@ def pairs_info(
             corpus, data_dir, fmt=file_format, sentence1=sentence1, sentence2=sentence2
         )
     typer.echo(f"{pairs.name}: {len(pairs)} pairs, {len(pairs.sentences)} distinct sentences")
+
+
+# --- training commands -----------------------------------------------------------------------
+
+ModelOption = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help="Starting bi-encoder (repeat for mutual distillation)."),
+]
+
+
+def _recipe(recipe: str | None, rounds: int | None, seed: int | None, contrastive: bool | None):
+    from transenc.recipe import load_recipe
+
+    return load_recipe(recipe).with_overrides(rounds=rounds, seed=seed, contrastive=contrastive)
+
+
+@app.command()
+def bootstrap(
+    pairs: Annotated[
+        str, typer.Option(help="Unlabeled pairs: a file, an STS data dir, 'pool' or 'stsb:train'.")
+    ],
+    out: Annotated[Path, typer.Option(file_okay=False, help="Run directory (resumable).")],
+    model: ModelOption = None,
+    rounds: Annotated[int | None, typer.Option(min=1, help="Rounds [default: recipe's].")] = None,
+    recipe: Annotated[
+        str | None, typer.Option(help="Shipped recipe name or a TOML file [default: published].")
+    ] = None,
+    eval_data: Annotated[
+        Path | None, typer.Option(help="STS data dir: evaluate both models after every round.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="STS data dir for named corpora [default: $TRANSENC_DATA].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [default: recipe's].")] = None,
+    contrastive: Annotated[
+        bool | None,
+        typer.Option("--contrastive/--no-contrastive", help="Run the SimCSE stage first."),
+    ] = None,
+    select_on: Annotated[
+        str, typer.Option(help="'last' round (no labels read) or 'stsb-dev' (reads dev labels).")
+    ] = "last",
+    force_from: Annotated[
+        str | None, typer.Option(help="Redo from this stage, e.g. round-2/train-cross.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Accept a changed corpus, model list or recipe in --out.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Run (or resume) the trans-encoder loop: bi -> cross -> bi, for several rounds."""
+    from transenc import bootstrap as bootstrap_stage
+    from transenc.evaluate import format_table
+
+    with user_errors():
+        config = bootstrap_stage.BootstrapConfig(
+            pairs=pairs,
+            out=out,
+            models=model or ["default"],
+            recipe=_recipe(recipe, rounds, seed, contrastive),
+            eval_data=eval_data,
+            data_dir=data_dir,
+            select_on=select_on,
+            force=force,
+            force_from=force_from,
+            show_progress=progress,
+        )
+        result = bootstrap_stage.run(config, say=typer.echo)
+    if result.table:
+        typer.echo(format_table(result.table))
+    typer.echo(f"report: {result.report}")
+
+
+@app.command("contrastive")
+def contrastive_command(
+    pairs: Annotated[str, typer.Option(help="Corpus whose distinct sentences are trained on.")],
+    out: Annotated[Path, typer.Option(file_okay=False, help="Output model folder.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Starting encoder.")] = "default",
+    recipe: Annotated[str | None, typer.Option(help="Recipe name or TOML file.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="STS data dir for named corpora.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """SimCSE-style dropout contrastive training of a bi-encoder."""
+    from transenc.stages import contrastive
+
+    with user_errors():
+        chosen = _recipe(recipe, None, seed, None)
+        result = contrastive.run(
+            contrastive.ContrastiveConfig(
+                model, pairs, out, chosen.contrastive_training, chosen.seed, data_dir, True
+            )
+        )
+    typer.echo(
+        f"{result.output}: {result.sentences} sentences, loss {result.train_loss:.4f}, "
+        f"{result.seconds:.0f}s"
+    )
+
+
+@app.command("label")
+def label_command(
+    pairs: Annotated[str, typer.Option(help="Corpus to label.")],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="Pseudo-label file to write (TSV).")],
+    model: Annotated[
+        list[str], typer.Option("--model", "-m", help="Model(s); several are averaged.")
+    ],
+    kind: Annotated[str, typer.Option(help="auto, bi or cross.")] = "auto",
+    both_orders: Annotated[
+        bool, typer.Option(help="Cross-encoders: average both pair orders.")
+    ] = True,
+    batch_size: Annotated[int, typer.Option(min=1, help="Batch size.")] = 64,
+    data_dir: Annotated[Path | None, typer.Option(help="STS data dir for named corpora.")] = None,
+) -> None:
+    """Score every pair with a bi-encoder (cosine) or cross-encoder and write pseudo-labels."""
+    from transenc.stages import label
+
+    with user_errors():
+        result = label.run(
+            label.LabelConfig(
+                model,
+                pairs,
+                out,
+                kind,
+                both_orders,
+                batch_size,
+                data_dir=data_dir,
+                show_progress=True,
+            )
+        )
+    typer.echo(
+        f"{result.output}: {result.pairs} pairs labelled by {', '.join(result.kinds)} "
+        f"(mean {result.mean:.3f}, std {result.std:.3f}), {result.seconds:.0f}s"
+    )
+
+
+@app.command("train-cross")
+def train_cross_command(
+    labels: Annotated[Path, typer.Option(dir_okay=False, help="Bi-encoder pseudo-label file.")],
+    out: Annotated[Path, typer.Option(file_okay=False, help="Output cross-encoder folder.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Starting model.")] = "default",
+    recipe: Annotated[str | None, typer.Option(help="Recipe name or TOML file.")] = None,
+    label_map: Annotated[str | None, typer.Option(help="clip or minmax [recipe's].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """bi -> cross: train a cross-encoder on cosine labels with binary cross-entropy."""
+    from transenc.stages import train_cross
+
+    with user_errors():
+        chosen = _recipe(recipe, None, seed, None)
+        result = train_cross.run(
+            train_cross.TrainCrossConfig(
+                model,
+                labels,
+                out,
+                label_map or chosen.label_map,
+                True,
+                chosen.cross,
+                chosen.seed,
+                True,
+            )
+        )
+    typer.echo(
+        f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
+        f"{result.seconds:.0f}s"
+    )
+
+
+@app.command("train-bi")
+def train_bi_command(
+    labels: Annotated[Path, typer.Option(dir_okay=False, help="Cross-encoder pseudo-label file.")],
+    out: Annotated[Path, typer.Option(file_okay=False, help="Output bi-encoder folder.")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Starting bi-encoder.")] = "default",
+    recipe: Annotated[str | None, typer.Option(help="Recipe name or TOML file.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+) -> None:
+    """cross -> bi: train a bi-encoder on cross-encoder labels with MSE on cosine."""
+    from transenc.stages import train_bi
+
+    with user_errors():
+        chosen = _recipe(recipe, None, seed, None)
+        result = train_bi.run(
+            train_bi.TrainBiConfig(model, labels, out, chosen.bi, chosen.seed, True)
+        )
+    typer.echo(
+        f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
+        f"{result.seconds:.0f}s"
+    )

@@ -153,3 +153,13 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
 
     frame = pd.DataFrame.from_dict(rows, orient="index")
     return frame.map(cell).to_string()
+
+
+def markdown_table(rows: dict[str, dict[str, float]]) -> str:
+    """The same table as :func:`format_table`, as GitHub markdown."""
+    columns = list(dict.fromkeys(c for row in rows.values() for c in row))
+    lines = ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for label, row in rows.items():
+        cells = [f"{row[c]:.2f}" if c in row else "" for c in columns]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,183 @@
+"""The trans-encoder loop on disk: end to end, resume, mutual distillation, damaged files."""
+
+import json
+import random
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from sentence_transformers import CrossEncoder, SentenceTransformer
+
+from transenc import bootstrap
+from transenc.errors import DataError, TransencError
+from transenc.labels import read_labels
+from transenc.recipe import Recipe, TrainSettings
+from transenc.stages import label, train_bi
+
+WORDS = "a man is playing guitar the woman eating food dog runs in park kids play soccer on beach"
+
+
+def tiny_recipe(**overrides) -> Recipe:
+    small = TrainSettings(epochs=1, batch_size=8, learning_rate=1e-4, warmup_ratio=0.1, max_length=16)
+    values = dict(name="tiny", rounds=2, contrastive=True, seed=7, label_batch_size=16,
+                  contrastive_training=small, cross=small, bi=small)
+    values.update(overrides)
+    return Recipe(**values)
+
+
+@pytest.fixture
+def pairs_file(tmp_path):
+    rng = random.Random(0)
+    words = WORDS.split()
+    rows = [(" ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=5))) for _ in range(48)]
+    path = tmp_path / "pairs.tsv"
+    path.write_text("sentence1\tsentence2\n" + "".join(f"{a}\t{b}\n" for a, b in rows))
+    return path
+
+
+def config(pairs_file, out, models, **overrides) -> bootstrap.BootstrapConfig:
+    values = dict(pairs=str(pairs_file), out=out, models=[str(m) for m in models],
+                  recipe=tiny_recipe())
+    values.update(overrides)
+    return bootstrap.BootstrapConfig(**values)
+
+
+def label_bytes(run_dir) -> dict[str, bytes]:
+    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*_labels.tsv"))}
+
+
+def test_end_to_end_two_rounds_with_eval(pairs_file, tiny_bi, mini_sts_dir, tmp_path):
+    out = tmp_path / "run"
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], eval_data=mini_sts_dir))
+    for r in (1, 2):
+        for name in ("bi_labels.tsv", "cross_labels.tsv", "metrics.json"):
+            assert (out / f"round-{r}" / name).is_file()
+        frame = pd.read_csv(out / f"round-{r}" / "cross_labels.tsv", sep="\t", skiprows=1)
+        assert list(frame.columns) == ["sentence1", "sentence2", "score"] and len(frame) == 48
+        assert frame.score.between(0, 1).all()  # sigmoid outputs
+    assert (out / "recipe.toml").is_file() and (out / "contrastive" / "bi").is_dir()
+    manifest = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())
+    assert set(manifest) >= {"config", "inputs", "outputs", "seconds", "versions"}
+    assert manifest["config"]["label_map"] == "clip"
+    # final models load with the plain library classes and carry a model card
+    SentenceTransformer(str(result.final_bi[0]), device="cpu").encode(["a man"])
+    CrossEncoder(str(result.final_cross[0]), device="cpu").predict([("a man", "a dog")])
+    assert "How it was made" in (result.final_cross[0] / "README.md").read_text()
+    # per-round table: start, round 1, round 2; bi and cross
+    assert {"start bi", "round 1 bi", "round 1 cross", "round 2 bi", "round 2 cross"} <= set(result.table)
+    report = result.report.read_text()
+    assert "| round 2 cross |" in report and "no gold label was read" in report
+
+
+def test_resume_after_failure_gives_identical_labels(pairs_file, tiny_bi, tmp_path, monkeypatch):
+    clean = tmp_path / "clean"
+    bootstrap.run(config(pairs_file, clean, [tiny_bi]))
+
+    interrupted = tmp_path / "interrupted"
+    calls = {"n": 0}
+    real_run = train_bi.run
+
+    def failing_run(cfg):
+        calls["n"] += 1
+        if calls["n"] == 2:  # inside round 2's bi training
+            raise KeyboardInterrupt("killed")
+        return real_run(cfg)
+
+    monkeypatch.setattr(train_bi, "run", failing_run)
+    with pytest.raises(KeyboardInterrupt):
+        bootstrap.run(config(pairs_file, interrupted, [tiny_bi]))
+    assert not (interrupted / "round-2" / "bi").exists()
+    assert not list(interrupted.rglob("*.tmp"))  # no half-written artifact left behind
+    monkeypatch.setattr(train_bi, "run", real_run)
+
+    resumed = bootstrap.run(config(pairs_file, interrupted, [tiny_bi]))
+    assert resumed.stages_run == ["round-2/train-bi"]
+    assert "round-1/train-cross" in resumed.stages_skipped
+    assert label_bytes(interrupted) == label_bytes(clean)
+    assert len(label_bytes(clean)) == 4
+
+
+def test_mutual_distillation_two_sizes(pairs_file, tiny_bi, tiny_bi_small, tmp_path):
+    out = tmp_path / "mutual"
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi, tiny_bi_small], recipe=tiny_recipe(rounds=1, contrastive=False)))
+    assert [p.name for p in result.final_bi] == ["bi-1", "bi-2"]
+    assert [p.name for p in result.final_cross] == ["cross-1", "cross-2"]
+    # the bi labels are the mean of the two models' own labels
+    pairs = str(out / "pairs.tsv")
+    single = [
+        read_labels(label.run(label.LabelConfig([str(m)], pairs, tmp_path / f"{i}.tsv")).output).scores
+        for i, m in enumerate([tiny_bi, tiny_bi_small])
+    ]
+    averaged = read_labels(out / "round-1" / "bi_labels.tsv").scores
+    np.testing.assert_allclose(averaged, (single[0] + single[1]) / 2, atol=1e-6)
+    assert not np.allclose(single[0], single[1])
+    small_hidden = SentenceTransformer(str(result.final_bi[1]), device="cpu").get_embedding_dimension()
+    assert small_hidden == 16
+
+
+def test_damaged_label_file_is_detected_and_redone(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    cfg = config(pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=1, contrastive=False))
+    bootstrap.run(cfg)
+    labels = out / "round-1" / "bi_labels.tsv"
+    original = labels.read_bytes()
+    lines = labels.read_text().splitlines(keepends=True)
+    labels.write_text("".join(lines[:-5]))  # truncated
+    with pytest.raises(DataError, match="truncated: 43 of 48 pairs"):
+        read_labels(labels)
+    said = []
+    again = bootstrap.run(cfg, say=said.append)
+    assert any("[redo] round-1/label-bi" in line and "damaged" in line for line in said)
+    assert labels.read_bytes() == original
+    assert "round-1/train-cross" in again.stages_skipped  # same labels again: nothing downstream
+
+
+def test_changed_recipe_is_refused_unless_forced(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=1, contrastive=False)))
+    changed = tiny_recipe(rounds=1, contrastive=False, label_map="minmax")
+    with pytest.raises(TransencError, match="different recipe"):
+        bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=changed))
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=changed, force=True))
+    assert result.stages_run == ["round-1/train-cross", "round-1/label-cross", "round-1/train-bi"]
+
+
+def test_force_from_redoes_that_stage_and_after(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    cfg = config(pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=2, contrastive=False))
+    bootstrap.run(cfg)
+    cfg.force_from = "round-2/label-cross"
+    result = bootstrap.run(cfg)
+    assert result.stages_run == ["round-2/label-cross", "round-2/train-bi"]
+    with pytest.raises(TransencError, match="--force-from 'round-9/label-bi' unknown"):
+        config(pairs_file, out, [tiny_bi], force_from="round-9/label-bi")
+
+
+def test_a_foreign_directory_is_not_overwritten(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(TransencError, match="not a transenc run directory"):
+        bootstrap.run(config(pairs_file, out, [tiny_bi]))
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_cross_encoder_start_is_refused(pairs_file, tiny_cross, tmp_path):
+    with pytest.raises(TransencError, match="starts from bi-encoders"):
+        config(pairs_file, tmp_path / "run", [tiny_cross])
+
+
+def test_select_on_stsb_dev(pairs_file, tiny_bi, mini_sts_dir, tmp_path):
+    out = tmp_path / "run"
+    result = bootstrap.run(config(
+        pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=2, contrastive=False),
+        select_on="stsb-dev", data_dir=mini_sts_dir,
+    ))
+    assert result.selected_round in (1, 2)
+    assert "stsb-dev" in json.loads((out / "round-1" / "metrics.json").read_text())["bi"]
+    assert json.loads((out / "run.json").read_text())["select_on"] == "stsb-dev"
+    assert "STS-B dev by round" in result.report.read_text()
+    chosen = out / f"round-{result.selected_round}" / "bi"
+    assert (result.final_bi[0] / "model.safetensors").read_bytes() == (chosen / "model.safetensors").read_bytes()
+    shutil.rmtree(out)

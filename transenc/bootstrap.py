@@ -1,0 +1,512 @@
+"""``bootstrap``: the trans-encoder loop on disk, resumable, with mutual distillation.
+
+Run directory (fixed names)::
+
+    RUN_DIR/run.json              corpus checksum, models, recipe fingerprint, selection rule
+    RUN_DIR/recipe.toml           the resolved recipe
+    RUN_DIR/pairs.tsv             the unlabeled training pairs, as read
+    RUN_DIR/start/metrics.json    STS scores of the starting models (with --eval-data)
+    RUN_DIR/contrastive/bi[-k]/   SimCSE bi-encoder(s)
+    RUN_DIR/round-N/bi_labels.tsv     bi-encoder cosines (averaged over models)
+    RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
+    RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (averaged over models)
+    RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (MSE on cosine)
+    RUN_DIR/round-N/metrics.json      STS scores after the round (with --eval-data)
+    RUN_DIR/final/bi[-k]/, final/cross[-k]/, RUN_DIR/report.md
+
+Every stage writes a manifest (``*.manifest.json``) after its outputs; rerunning the same command
+skips stages whose manifest, inputs and outputs check out, and redoes the first that does not and
+everything after it. The ``-k`` suffixes appear only with two or more ``--model``s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from transenc import evaluate
+from transenc.atomic import atomic_dir, write_text_atomic
+from transenc.data.corpus import PairCorpus
+from transenc.data.readers import resolve_corpus
+from transenc.data.sts import STS_TASKS, load_sts_task
+from transenc.errors import TransencError
+from transenc.manifest import Stage, checksum
+from transenc.models import (
+    DEFAULT_MODEL,
+    detect_kind,
+    load_bi_encoder,
+    load_cross_encoder,
+    resolve_model,
+)
+from transenc.recipe import Recipe
+from transenc.stages import contrastive, label, train_bi, train_cross
+
+logger = logging.getLogger(__name__)
+
+RUN_FILE = "run.json"
+RECIPE_FILE = "recipe.toml"
+PAIRS_FILE = "pairs.tsv"
+REPORT_FILE = "report.md"
+METRICS_FILE = "metrics.json"
+BI_LABELS = "bi_labels.tsv"
+CROSS_LABELS = "cross_labels.tsv"
+START_DIR, CONTRASTIVE_DIR, FINAL_DIR = "start", "contrastive", "final"
+STAGE_KINDS = ("contrastive", "label-bi", "train-cross", "label-cross", "train-bi", "eval")
+SELECTION_RULES = ("last", "stsb-dev")
+
+
+@dataclass
+class BootstrapConfig:
+    """A bootstrap run.
+
+    Attributes:
+        pairs: a corpus spec (file, STS data dir, ``pool``, ``stsb:train``, ...).
+        out: the run directory.
+        models: starting model(s); two or more run mutual distillation.
+        recipe: hyper-parameters (see :class:`~transenc.recipe.Recipe`).
+        eval_data: an STS data dir to evaluate on after every round, or ``None``.
+        data_dir: the STS data dir that named corpora (``stsb:train``, ``pool``) come from.
+        select_on: ``last`` (default: no gold label is read) or ``stsb-dev``.
+        force: accept a changed corpus, model list or recipe under an existing run directory.
+        force_from: redo this stage and all after it (``train-cross`` = round 1's,
+            ``round-2/train-bi``, ``contrastive``, ...).
+        eval_tasks: the tasks evaluated with ``eval_data``.
+    """
+
+    pairs: str
+    out: Path
+    models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL])
+    recipe: Recipe = field(default_factory=Recipe)
+    eval_data: Path | None = None
+    data_dir: Path | None = None
+    select_on: str = "last"
+    force: bool = False
+    force_from: str | None = None
+    eval_tasks: tuple[str, ...] = STS_TASKS
+    show_progress: bool = False
+    corpus_options: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
+        if not self.models:
+            raise TransencError("give at least one --model")
+        if self.select_on not in SELECTION_RULES:
+            raise TransencError(
+                f"--select-on {self.select_on!r} unknown; use one of {', '.join(SELECTION_RULES)}"
+            )
+        if self.select_on == "stsb-dev" and self.eval_data is None and self.data_dir is None:
+            raise TransencError("--select-on stsb-dev needs --eval-data or --data-dir")
+        if self.force_from is not None:
+            parse_stage_ref(self.force_from, self.recipe.rounds)
+        for model in self.models:
+            if detect_kind(model) != "bi":
+                raise TransencError(
+                    f"{model}: bootstrap starts from bi-encoders, this is a cross-encoder"
+                )
+
+
+@dataclass
+class BootstrapResult:
+    run_dir: Path
+    final_bi: list[Path]
+    final_cross: list[Path]
+    selected_round: int
+    table: dict[str, dict[str, float]]
+    report: Path
+    stages_run: list[str]
+    stages_skipped: list[str]
+
+
+def parse_stage_ref(ref: str, rounds: int) -> tuple[int, str]:
+    """``round-2/train-bi`` -> (2, 'train-bi'); ``train-cross`` -> (1, ...); ``contrastive`` -> (0, ...)."""
+    round_part, _, kind = ref.rpartition("/")
+    number = 0 if kind == "contrastive" else 1
+    if round_part:
+        if not round_part.startswith("round-") or not round_part[6:].isdigit():
+            raise TransencError(f"--force-from {ref!r}: expected round-N/STAGE")
+        number = int(round_part[6:])
+    if kind not in STAGE_KINDS or not 0 <= number <= rounds:
+        raise TransencError(
+            f"--force-from {ref!r} unknown; stages are contrastive and round-N/"
+            f"{{{','.join(STAGE_KINDS[1:])}}} with N in 1..{rounds}"
+        )
+    return number, kind
+
+
+def model_dir_name(kind: str, index: int, count: int) -> str:
+    return kind if count == 1 else f"{kind}-{index + 1}"
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+class _Runner:
+    """Walks the stages in order, skipping finished ones, forcing from ``force_from`` on."""
+
+    def __init__(self, config: BootstrapConfig, say: Callable[[str], None]):
+        self.config = config
+        self.say = say
+        self.forced = False
+        self.force_ref = (
+            parse_stage_ref(config.force_from, config.recipe.rounds) if config.force_from else None
+        )
+        self.ran: list[str] = []
+        self.skipped: list[str] = []
+
+    def step(self, stage: Stage, round_number: int, kind: str, work: Callable[[], dict]) -> dict:
+        if self.force_ref == (round_number, kind):
+            self.forced = True
+        problem = "forced" if self.forced else stage.problem()
+        if problem is None:
+            self.skipped.append(stage.name)
+            self.say(f"[skip] {stage.name}: done earlier")
+            return stage.recorded_metrics()
+        started = time.time()
+        if problem != "not run yet":
+            self.say(f"[redo] {stage.name}: {problem}")
+        metrics = work()
+        stage.record(started, metrics)
+        self.ran.append(stage.name)
+        summary = ", ".join(f"{k} {_fmt(v)}" for k, v in metrics.items() if not isinstance(v, dict))
+        self.say(f"[done] {stage.name} in {time.time() - started:.0f}s: {summary}")
+        return metrics
+
+
+def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> BootstrapResult:
+    """Runs (or resumes) a bootstrap; ``say`` receives one line per stage."""
+    say = say or logger.info
+    recipe, out = config.recipe, config.out
+    corpus = _prepare_run_dir(config)
+    runner = _Runner(config, say)
+    n = len(config.models)
+    pairs_path = out / PAIRS_FILE
+    benchmarks = (
+        evaluate.load_tasks(config.eval_data, config.eval_tasks) if config.eval_data else None
+    )
+    table: dict[str, dict[str, float]] = {}
+    dev_scores: dict[int, float] = {}
+    stsb_dev = _stsb_dev(config)
+    say(
+        f"corpus {corpus.name}: {len(corpus)} pairs, {len(corpus.sentences)} distinct sentences; "
+        f"{n} model(s); {recipe.rounds} round(s); recipe {recipe.name}"
+    )
+
+    bis = [resolve_model(m) for m in config.models]
+    if benchmarks:
+        metrics = _evaluate_stage(runner, out / START_DIR, 0, bis, [], benchmarks, config)
+        table.update(_rows("start", metrics))
+
+    if recipe.contrastive:
+        outputs = []
+        for k, model in enumerate(bis):
+            output = out / CONTRASTIVE_DIR / model_dir_name("bi", k, n)
+            stage = Stage(
+                f"contrastive/{output.name}",
+                output.parent / f"{output.name}.manifest.json",
+                {
+                    "settings": recipe.contrastive_training,
+                    "seed": recipe.seed + k,
+                    "start": _model_identity(model),
+                },
+                {"pairs": pairs_path},
+                {"model": output},
+            )
+            cfg = contrastive.ContrastiveConfig(
+                model,
+                str(pairs_path),
+                output,
+                recipe.contrastive_training,
+                recipe.seed + k,
+                show_progress=config.show_progress,
+            )
+            runner.step(stage, 0, "contrastive", lambda cfg=cfg: _metrics(contrastive.run(cfg)))
+            outputs.append(str(output))
+        bis = outputs
+
+    crosses: list[str] = []
+    for r in range(1, recipe.rounds + 1):
+        rdir = out / f"round-{r}"
+        seed = recipe.seed + 1000 * r
+        # bi -> labels
+        bi_labels = rdir / BI_LABELS
+        runner.step(
+            Stage(
+                f"round-{r}/label-bi",
+                rdir / "label-bi.manifest.json",
+                {"kind": "bi", "batch_size": recipe.label_batch_size},
+                {"pairs": pairs_path, **{f"bi{k}": Path(b) for k, b in enumerate(bis)}},
+                {"labels": bi_labels},
+            ),
+            r,
+            "label-bi",
+            lambda: _metrics(
+                label.run(
+                    label.LabelConfig(
+                        bis,
+                        str(pairs_path),
+                        bi_labels,
+                        kind="bi",
+                        batch_size=recipe.label_batch_size,
+                        show_progress=config.show_progress,
+                    )
+                )
+            ),
+        )
+        # labels -> cross (continue from last round's cross; round 1 starts from the bi weights)
+        starts = crosses or bis
+        crosses = []
+        for k, start in enumerate(starts):
+            output = rdir / model_dir_name("cross", k, n)
+            cfg = train_cross.TrainCrossConfig(
+                start,
+                bi_labels,
+                output,
+                recipe.label_map,
+                True,
+                recipe.cross,
+                seed + k,
+                config.show_progress,
+            )
+            runner.step(
+                Stage(
+                    f"round-{r}/train-{output.name}",
+                    rdir / f"train-{output.name}.manifest.json",
+                    {"label_map": recipe.label_map, "settings": recipe.cross, "seed": seed + k},
+                    {"labels": bi_labels, "start": Path(start)},
+                    {"model": output},
+                ),
+                r,
+                "train-cross",
+                lambda cfg=cfg: _metrics(train_cross.run(cfg)),
+            )
+            crosses.append(str(output))
+        # cross -> labels
+        cross_labels = rdir / CROSS_LABELS
+        runner.step(
+            Stage(
+                f"round-{r}/label-cross",
+                rdir / "label-cross.manifest.json",
+                {
+                    "kind": "cross",
+                    "both_orders": recipe.cross_label_both_orders,
+                    "batch_size": recipe.label_batch_size,
+                },
+                {"pairs": pairs_path, **{f"cross{k}": Path(c) for k, c in enumerate(crosses)}},
+                {"labels": cross_labels},
+            ),
+            r,
+            "label-cross",
+            lambda: _metrics(
+                label.run(
+                    label.LabelConfig(
+                        crosses,
+                        str(pairs_path),
+                        cross_labels,
+                        kind="cross",
+                        both_orders=recipe.cross_label_both_orders,
+                        batch_size=recipe.label_batch_size,
+                        show_progress=config.show_progress,
+                    )
+                )
+            ),
+        )
+        # labels -> bi
+        new_bis = []
+        for k, start in enumerate(bis):
+            output = rdir / model_dir_name("bi", k, n)
+            cfg = train_bi.TrainBiConfig(
+                start, cross_labels, output, recipe.bi, seed + 100 + k, config.show_progress
+            )
+            runner.step(
+                Stage(
+                    f"round-{r}/train-{output.name}",
+                    rdir / f"train-{output.name}.manifest.json",
+                    {"settings": recipe.bi, "seed": seed + 100 + k},
+                    {"labels": cross_labels, "start": Path(start)},
+                    {"model": output},
+                ),
+                r,
+                "train-bi",
+                lambda cfg=cfg: _metrics(train_bi.run(cfg)),
+            )
+            new_bis.append(str(output))
+        bis = new_bis
+        if benchmarks or stsb_dev is not None:
+            metrics = _evaluate_stage(
+                runner, rdir, r, bis, crosses, benchmarks or {}, config, stsb_dev
+            )
+            table.update(_rows(f"round {r}", metrics))
+            if stsb_dev is not None:
+                dev_scores[r] = float(
+                    np.mean([v["stsb-dev"] for k, v in metrics.items() if k.startswith("bi")])
+                )
+
+    selected = (
+        max(dev_scores, key=dev_scores.get) if config.select_on == "stsb-dev" else recipe.rounds
+    )
+    final_bi, final_cross = _publish_final(out, selected, n, say)
+    report = _write_report(config, corpus, table, selected, dev_scores, runner)
+    say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
+    return BootstrapResult(
+        out, final_bi, final_cross, selected, table, report, runner.ran, runner.skipped
+    )
+
+
+# --- pieces ------------------------------------------------------------------------------------
+
+
+def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
+    """Reads the corpus, checks it and the recipe against an existing run, writes run files."""
+    out, recipe = config.out, config.recipe
+    corpus = resolve_corpus(config.pairs, config.data_dir, **config.corpus_options)
+    if recipe.max_pairs:
+        corpus = corpus.head(recipe.max_pairs)
+    if len(corpus) < 2:
+        raise TransencError(f"{config.pairs}: need at least 2 pairs, found {len(corpus)}")
+    pairs_text = corpus.to_frame()[["sentence1", "sentence2"]].to_csv(
+        sep="\t", index=False, lineterminator="\n"
+    )
+    identity = {
+        "format": 1,
+        "corpus": config.pairs,
+        "corpus_pairs": len(corpus),
+        "corpus_sha256": _sha256_text(pairs_text),
+        "models": [_model_identity(m) for m in config.models],
+        "recipe_sha256": recipe.fingerprint(),
+        "select_on": config.select_on,
+    }
+    run_file = out / RUN_FILE
+    if run_file.is_file():
+        previous = json.loads(run_file.read_text())
+        changed = [
+            k
+            for k in ("corpus_sha256", "models", "recipe_sha256", "select_on")
+            if previous.get(k) != identity[k]
+        ]
+        if changed and not config.force:
+            what = {
+                "corpus_sha256": "corpus",
+                "models": "models",
+                "recipe_sha256": "recipe",
+                "select_on": "selection rule",
+            }
+            raise TransencError(
+                f"{out}: this run directory was made with a different "
+                f"{', '.join(what[c] for c in changed)}; use another --out, or --force to redo"
+            )
+    elif out.exists() and any(out.iterdir()):
+        raise TransencError(f"{out}: exists and is not a transenc run directory")
+    out.mkdir(parents=True, exist_ok=True)
+    pairs_path = out / PAIRS_FILE
+    if not pairs_path.is_file() or pairs_path.read_text(encoding="utf-8") != pairs_text:
+        write_text_atomic(pairs_path, pairs_text)
+    write_text_atomic(out / RECIPE_FILE, recipe.to_toml())
+    write_text_atomic(run_file, json.dumps(identity, indent=2) + "\n")
+    return corpus
+
+
+def _stsb_dev(config: BootstrapConfig) -> dict[str, PairCorpus] | None:
+    if config.select_on != "stsb-dev":
+        return None
+    return {"stsb-dev": load_sts_task(config.eval_data or config.data_dir, "stsb", "dev")}
+
+
+def _evaluate_stage(runner, folder, r, bis, crosses, benchmarks, config, extra=None) -> dict:
+    """STS scores of every bi and cross model of a round, in ``folder/metrics.json``."""
+    metrics_file = folder / METRICS_FILE
+    tasks = {**benchmarks, **(extra or {})}
+    models = [("bi", b) for b in bis] + [("cross", c) for c in crosses]
+    names = [model_dir_name(kind, k % len(bis), len(bis)) for k, (kind, _) in enumerate(models)]
+
+    def work() -> dict:
+        result = {}
+        for name, (kind, path) in zip(names, models, strict=True):
+            model = load_bi_encoder(path) if kind == "bi" else load_cross_encoder(path)
+            result[name] = evaluate.spearman_by_task(
+                model, kind, tasks, both_orders=kind == "cross", show_progress=config.show_progress
+            )
+        write_text_atomic(metrics_file, json.dumps(result, indent=2) + "\n")
+        return result
+
+    stage = Stage(
+        f"{folder.name}/eval",
+        folder / "eval.manifest.json",
+        {"tasks": sorted(tasks), "data": str(config.eval_data)},
+        {name: Path(p) for name, (_, p) in zip(names, models, strict=True)},
+        {"metrics": metrics_file},
+    )
+    return runner.step(stage, r, "eval", work)
+
+
+def _rows(label: str, metrics: dict) -> dict[str, dict[str, float]]:
+    return {f"{label} {name}": scores for name, scores in metrics.items()}
+
+
+def _publish_final(out: Path, selected: int, n: int, say) -> tuple[list[Path], list[Path]]:
+    """Copies the selected round's models to ``final/`` (atomically, only when they differ)."""
+    finals: dict[str, list[Path]] = {"bi": [], "cross": []}
+    for kind in ("bi", "cross"):
+        for k in range(n):
+            name = model_dir_name(kind, k, n)
+            source, target = out / f"round-{selected}" / name, out / FINAL_DIR / name
+            if not (target.is_dir() and checksum(target) == checksum(source)):
+                with atomic_dir(target) as tmp:
+                    shutil.copytree(source, tmp, dirs_exist_ok=True)
+            finals[kind].append(target)
+    return finals["bi"], finals["cross"]
+
+
+def _write_report(config, corpus, table, selected, dev_scores, runner) -> Path:
+    lines = [
+        "# transenc bootstrap report",
+        "",
+        f"- corpus: `{config.pairs}` ({len(corpus)} pairs, {len(corpus.sentences)} distinct sentences)",
+        f"- models: {', '.join(f'`{m}`' for m in config.models)}"
+        + (" (mutual distillation: labels averaged over models)" if len(config.models) > 1 else ""),
+        f"- recipe: `{config.recipe.name}` (resolved in `{RECIPE_FILE}`), rounds: {config.recipe.rounds}",
+        f"- selection: `{config.select_on}`; final models from round {selected}"
+        + (
+            f" (STS-B dev by round: {', '.join(f'{r}: {v:.2f}' for r, v in dev_scores.items())})"
+            if dev_scores
+            else " (no gold label was read during training)"
+        ),
+        f"- stages run this time: {len(runner.ran)}, skipped (done earlier): {len(runner.skipped)}",
+        "",
+    ]
+    if table:
+        lines += ["## Spearman x100 per round", "", evaluate.markdown_table(table), ""]
+    path = config.out / REPORT_FILE
+    write_text_atomic(path, "\n".join(lines))
+    return path
+
+
+def _metrics(result) -> dict:
+    """A stage result's numbers (paths and lists dropped) for its manifest."""
+    return {
+        k: round(v, 4) if isinstance(v, float) else v
+        for k, v in vars(result).items()
+        if isinstance(v, (int, float)) and v is not None
+    }
+
+
+def _model_identity(model: str) -> str:
+    return (
+        model if model == DEFAULT_MODEL or not Path(model).exists() else str(Path(model).resolve())
+    )
+
+
+def _sha256_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,95 @@
+"""Pseudo-label files: the scores one model hands the other, on disk between stages.
+
+Format (version 1): UTF-8 TSV. Line 1 is ``#transenc-labels<TAB>1<TAB>pairs=N``; line 2 the
+header ``sentence1<TAB>sentence2<TAB>score``; then one pair per line, fields quoted only where
+they contain a tab, quote or newline. Read it with pandas as
+``pd.read_csv(path, sep="\\t", skiprows=1, keep_default_na=False)``. The pair count on line 1
+makes a truncated file detectable by itself; manifests add a checksum for any other damage.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from transenc.atomic import write_text_atomic
+from transenc.data.corpus import PairCorpus
+from transenc.errors import DataError
+
+MAGIC = "#transenc-labels"
+FORMAT_VERSION = 1
+COLUMNS = ["sentence1", "sentence2", "score"]
+SCORE_FORMAT = "%.7f"
+
+
+def write_labels(corpus: PairCorpus, path: str | Path) -> Path:
+    """Writes a scored corpus as a pseudo-label file, atomically."""
+    if corpus.scores is None:
+        raise ValueError("corpus has no scores to write")
+    buffer = io.StringIO()
+    buffer.write(f"{MAGIC}\t{FORMAT_VERSION}\tpairs={len(corpus)}\n")
+    corpus.to_frame()[COLUMNS].to_csv(
+        buffer,
+        sep="\t",
+        index=False,
+        float_format=SCORE_FORMAT,
+        lineterminator="\n",
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    return write_text_atomic(path, buffer.getvalue())
+
+
+def read_labels(path: str | Path) -> PairCorpus:
+    """Reads a pseudo-label file, checking its version, header, pair count and scores.
+
+    Raises:
+        DataError: a missing, foreign, newer, truncated or otherwise damaged file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "pseudo-label file not found")
+    with path.open(encoding="utf-8", errors="strict", newline="") as handle:
+        first = handle.readline().rstrip("\n").split("\t")
+    if len(first) != 3 or first[0] != MAGIC or not first[2].startswith("pairs="):
+        raise DataError(path, f"not a transenc pseudo-label file (line 1 should start {MAGIC})", 1)
+    if first[1] != str(FORMAT_VERSION):
+        raise DataError(path, f"pseudo-label format {first[1]} is not supported (expected 1)", 1)
+    expected = int(first[2].removeprefix("pairs="))
+    try:
+        frame = pd.read_csv(
+            path,
+            sep="\t",
+            skiprows=1,
+            keep_default_na=False,
+            dtype={"sentence1": str, "sentence2": str},
+            encoding="utf-8",
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise DataError(path, f"damaged pseudo-label file ({err})") from None
+    if list(frame.columns) != COLUMNS:
+        raise DataError(path, f"header must be {', '.join(COLUMNS)}", 2)
+    if len(frame) != expected:
+        raise DataError(path, f"truncated: {len(frame)} of {expected} pairs")
+    scores = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(scores))
+    if len(bad):
+        raise DataError(
+            path, f"score {frame['score'].iloc[bad[0]]!r} is not a number", int(bad[0]) + 3
+        )
+    return PairCorpus.from_pairs(list(frame.sentence1), list(frame.sentence2), scores, str(path))
+
+
+def cosine_to_target(scores: np.ndarray, label_map: str) -> np.ndarray:
+    """Cosine labels as BCE targets in [0, 1]: ``clip`` to [0, 1], or ``minmax`` rescaling."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if label_map == "clip":
+        return np.clip(scores, 0.0, 1.0)
+    if label_map == "minmax":
+        low, high = scores.min(), scores.max()
+        return np.full_like(scores, 0.5) if high <= low else (scores - low) / (high - low)
+    raise ValueError(f"unknown label map {label_map!r}")

@@ -1,0 +1,108 @@
+"""Stage manifests: what a finished stage read, how it was configured and what it wrote.
+
+A stage is *done* when its manifest exists, its recorded config equals the one asked for, its
+inputs still have the recorded checksums, and its outputs exist with the recorded checksums.
+Anything else (a kill mid-stage, an edited or truncated pseudo-label file, a changed input
+upstream) makes the stage run again. Manifests are written last and atomically, so their presence
+means the outputs were complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+
+from transenc.atomic import write_text_atomic
+from transenc.versions import library_versions
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+_CHUNK = 1 << 20
+
+
+def checksum(path: str | Path) -> str:
+    """sha256 of a file, or of a folder's relative file names and contents (temp files skipped)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.endswith(".tmp"))
+    )
+    for file in files:
+        if file != path:
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with file.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _normalise(value) -> object:
+    """JSON round-trip, so configs compare equal however they were built."""
+
+    def encode(item):
+        return asdict(item) if is_dataclass(item) else str(item)
+
+    return json.loads(json.dumps(value, sort_keys=True, default=encode))
+
+
+@dataclass
+class Stage:
+    """A unit of resumable work: its manifest file, config, inputs and outputs."""
+
+    name: str
+    manifest: Path
+    config: dict
+    inputs: dict[str, Path]
+    outputs: dict[str, Path]
+
+    def problem(self) -> str | None:
+        """Why the stage must run (``None`` when it is done and intact)."""
+        if not self.manifest.is_file():
+            return "not run yet"
+        try:
+            recorded = json.loads(self.manifest.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return "manifest is damaged"
+        if recorded.get("format") != MANIFEST_VERSION:
+            return "manifest format changed"
+        if recorded.get("config") != _normalise(self.config):
+            return "config changed"
+        current = {name: checksum(path) for name, path in self.inputs.items()}
+        if recorded.get("inputs") != current:
+            return "inputs changed"
+        for name, path in self.outputs.items():
+            if not path.exists():
+                return f"output {path.name} is missing"
+            if checksum(path) != recorded.get("outputs", {}).get(name, {}).get("sha256"):
+                return f"output {path.name} was changed or damaged since it was written"
+        return None
+
+    def record(self, started: float, metrics: dict | None = None) -> dict:
+        """Writes the manifest after the outputs are complete; returns what it wrote."""
+        entry = {
+            "format": MANIFEST_VERSION,
+            "stage": self.name,
+            "config": _normalise(self.config),
+            "inputs": {name: checksum(path) for name, path in self.inputs.items()},
+            "input_paths": {name: str(path) for name, path in self.inputs.items()},
+            "outputs": {
+                name: {"path": str(path), "sha256": checksum(path)}
+                for name, path in self.outputs.items()
+            },
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+            "seconds": round(time.time() - started, 2),
+            "metrics": metrics or {},
+            "versions": library_versions(),
+        }
+        write_text_atomic(self.manifest, json.dumps(entry, indent=2) + "\n")
+        return entry
+
+    def recorded_metrics(self) -> dict:
+        return json.loads(self.manifest.read_text()).get("metrics", {})

@@ -1,0 +1,206 @@
+"""Recipes: every hyper-parameter of a bootstrap run, validated, loadable from TOML.
+
+A recipe is a named TOML file (shipped ones live in ``transenc/recipes/``) or a user's file;
+its fully resolved form is saved as ``recipe.toml`` in the run directory, so a run can be
+repeated and a changed recipe under an existing run is detected.
+
+    rounds = 3
+    label_map = "clip"
+    [cross]
+    epochs = 1
+    learning_rate = 2e-5
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+
+from transenc.errors import TransencError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+LABEL_MAPS = ("clip", "minmax")
+DEFAULT_RECIPE = "published"
+RECIPES_PACKAGE = "transenc.recipes"
+
+
+@dataclass
+class TrainSettings:
+    """One training stage: epochs, batch size, learning rate, linear warm-up, input length."""
+
+    epochs: float = 1.0
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    warmup_ratio: float = 0.1
+    max_length: int = 64
+
+    def __post_init__(self) -> None:
+        # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints
+        self.epochs = float(self.epochs)
+        self.learning_rate = float(self.learning_rate)
+        self.warmup_ratio = float(self.warmup_ratio)
+
+    def check(self, section: str) -> None:
+        if self.epochs <= 0:
+            raise TransencError(f"recipe [{section}] epochs must be positive")
+        if self.batch_size < 1:
+            raise TransencError(f"recipe [{section}] batch_size must be at least 1")
+        if not 0 < self.learning_rate < 1:
+            raise TransencError(f"recipe [{section}] learning_rate must be in (0, 1)")
+        if not 0 <= self.warmup_ratio < 1:
+            raise TransencError(f"recipe [{section}] warmup_ratio must be in [0, 1)")
+        if self.max_length < 4:
+            raise TransencError(f"recipe [{section}] max_length must be at least 4")
+
+
+def _contrastive_defaults() -> TrainSettings:
+    # unsupervised SimCSE: batch 64, lr 3e-5, max length 32, one epoch
+    return TrainSettings(
+        epochs=1, batch_size=64, learning_rate=3e-5, warmup_ratio=0.0, max_length=32
+    )
+
+
+def _cross_defaults() -> TrainSettings:
+    return TrainSettings(
+        epochs=1, batch_size=32, learning_rate=2e-5, warmup_ratio=0.1, max_length=64
+    )
+
+
+def _bi_defaults() -> TrainSettings:
+    return TrainSettings(
+        epochs=10, batch_size=128, learning_rate=5e-5, warmup_ratio=0.1, max_length=32
+    )
+
+
+@dataclass
+class Recipe:
+    """Everything that shapes a bootstrap run except its inputs (corpus, models).
+
+    Attributes:
+        rounds: bi -> cross -> bi cycles after the contrastive stage.
+        contrastive: run the SimCSE-style stage before round 1.
+        label_map: how cosine labels become BCE targets in [0, 1]: ``clip`` (raw cosine
+            clipped to [0, 1]) or ``minmax`` (rescaled by the corpus's min and max).
+        cross_label_both_orders: cross-encoder labels average (s1, s2) and (s2, s1).
+        max_pairs: use only the first ``max_pairs`` pairs of the corpus (``0``: all).
+        seed: seeds every stage (each stage derives its own from it).
+    """
+
+    name: str = "published"
+    rounds: int = 3
+    contrastive: bool = True
+    label_map: str = "clip"
+    cross_label_both_orders: bool = True
+    max_pairs: int = 0
+    seed: int = 42
+    label_batch_size: int = 64
+    contrastive_training: TrainSettings = field(default_factory=_contrastive_defaults)
+    cross: TrainSettings = field(default_factory=_cross_defaults)
+    bi: TrainSettings = field(default_factory=_bi_defaults)
+
+    def __post_init__(self) -> None:
+        if self.rounds < 1:
+            raise TransencError("recipe rounds must be at least 1")
+        if self.label_map not in LABEL_MAPS:
+            raise TransencError(
+                f"recipe label_map {self.label_map!r} unknown; use one of {', '.join(LABEL_MAPS)}"
+            )
+        if self.max_pairs < 0:
+            raise TransencError("recipe max_pairs must be 0 (all) or positive")
+        if self.label_batch_size < 1:
+            raise TransencError("recipe label_batch_size must be at least 1")
+        for section in ("contrastive_training", "cross", "bi"):
+            getattr(self, section).check(section)
+
+    # --- (de)serialisation ---------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "recipe") -> Recipe:
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise TransencError(f"{source}: unknown recipe key(s) {', '.join(unknown)}")
+        values = {}
+        for key, value in data.items():
+            if key in ("contrastive_training", "cross", "bi"):
+                if not isinstance(value, dict):
+                    raise TransencError(f"{source}: [{key}] must be a table")
+                settings = {f.name for f in fields(TrainSettings)}
+                bad = sorted(set(value) - settings)
+                if bad:
+                    raise TransencError(f"{source}: unknown key(s) in [{key}]: {', '.join(bad)}")
+                base = asdict(getattr(cls(), key))
+                values[key] = TrainSettings(**{**base, **value})
+            else:
+                values[key] = value
+        return cls(**values)
+
+    def with_overrides(self, **overrides) -> Recipe:
+        """A copy with top-level values replaced (``None`` values are ignored)."""
+        data = self.to_dict()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Recipe.from_dict(data)
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+
+    def to_toml(self) -> str:
+        lines = ["# transenc recipe (resolved)"]
+        tables = {}
+        for key, value in self.to_dict().items():
+            if isinstance(value, dict):
+                tables[key] = value
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
+        for table, values in tables.items():
+            lines.append(f"\n[{table}]")
+            lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+        return "\n".join(lines) + "\n"
+
+
+def load_recipe(name_or_path: str | Path | None) -> Recipe:
+    """A shipped recipe by name (``published``, ``cpu``, ``demo``, ...) or a TOML file."""
+    if name_or_path is None:
+        name_or_path = DEFAULT_RECIPE
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise TransencError(f"{path}: recipe file not found")
+        text, source = path.read_text(encoding="utf-8"), str(path)
+    else:
+        resource = resources.files(RECIPES_PACKAGE) / f"{name_or_path}.toml"
+        if not resource.is_file():
+            raise TransencError(
+                f"unknown recipe {name_or_path!r}; shipped recipes: {', '.join(shipped_recipes())}"
+            )
+        text, source = resource.read_text(encoding="utf-8"), f"recipe {name_or_path}"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise TransencError(f"{source}: invalid TOML ({err})") from None
+    data.setdefault("name", path.stem)
+    return Recipe.from_dict(data, source)
+
+
+def shipped_recipes() -> list[str]:
+    folder = resources.files(RECIPES_PACKAGE)
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)

@@ -1,0 +1,95 @@
+"""Contrastive stage: unsupervised SimCSE turns an encoder into a bi-encoder.
+
+Each distinct sentence of the corpus is paired with itself; the two dropout masks of the two
+forward passes make the positive, the rest of the batch the negatives
+(``MultipleNegativesRankingLoss``, whose default scale 20 is SimCSE's temperature 0.05).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transenc.data.readers import resolve_corpus
+from transenc.models import load_bi_encoder
+from transenc.recipe import TrainSettings, _contrastive_defaults
+from transenc.training import (
+    model_card,
+    quiet,
+    save_model,
+    seed_everything,
+    training_arguments,
+    truncated_to,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ContrastiveConfig:
+    """Train ``model`` on the distinct sentences of ``pairs``; save to ``output``."""
+
+    model: str
+    pairs: str
+    output: Path
+    settings: TrainSettings = field(default_factory=_contrastive_defaults)
+    seed: int = 42
+    data_dir: Path | None = None
+    show_progress: bool = False
+
+
+@dataclass
+class ContrastiveResult:
+    output: Path
+    sentences: int
+    seconds: float
+    train_loss: float
+
+
+def run(config: ContrastiveConfig) -> ContrastiveResult:
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+        losses,
+    )
+
+    started = time.time()
+    sentences = resolve_corpus(str(config.pairs), config.data_dir).sentences
+    seed_everything(config.seed)
+    model = load_bi_encoder(config.model)
+    dataset = Dataset.from_dict({"anchor": sentences, "positive": sentences})
+    with (
+        truncated_to(model, config.settings.max_length),
+        tempfile.TemporaryDirectory(prefix="transenc-contrastive-") as workdir,
+    ):
+        args = training_arguments(
+            SentenceTransformerTrainingArguments,
+            config.settings,
+            config.seed,
+            Path(workdir),
+            config.show_progress,
+            batch_sampler="no_duplicates",
+        )
+        trainer = SentenceTransformerTrainer(
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            loss=losses.MultipleNegativesRankingLoss(model),
+        )
+        loss = quiet(trainer, config.show_progress).train().training_loss
+    card = model_card(
+        "transenc contrastive bi-encoder",
+        "SentenceTransformer",
+        [
+            f"start: `{config.model}`",
+            f"unsupervised SimCSE on {len(sentences)} distinct sentences of `{config.pairs}`",
+            f"settings: {config.settings}",
+            f"seed: {config.seed}",
+        ],
+    )
+    save_model(model, config.output, card)
+    return ContrastiveResult(config.output, len(sentences), time.time() - started, loss)

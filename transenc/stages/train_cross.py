@@ -1,0 +1,106 @@
+"""bi -> cross: a cross-encoder learns the bi-encoder's cosine labels with binary cross-entropy.
+
+Cosines become soft targets in [0, 1] through an explicit, recorded map (``clip`` or ``minmax``,
+see :func:`transenc.labels.cosine_to_target`). Each pair is trained in both orders, so the
+cross-encoder does not learn an order the labels do not have.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transenc.errors import TransencError
+from transenc.labels import cosine_to_target, read_labels
+from transenc.models import load_cross_encoder
+from transenc.recipe import LABEL_MAPS, TrainSettings, _cross_defaults
+from transenc.training import (
+    model_card,
+    quiet,
+    save_model,
+    seed_everything,
+    training_arguments,
+    truncated_to,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainCrossConfig:
+    """Train a cross-encoder starting at ``model`` on the labels in ``labels``."""
+
+    model: str
+    labels: Path
+    output: Path
+    label_map: str = "clip"
+    both_orders: bool = True
+    settings: TrainSettings = field(default_factory=_cross_defaults)
+    seed: int = 42
+    show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.label_map not in LABEL_MAPS:
+            raise TransencError(
+                f"unknown label map {self.label_map!r}; use {', '.join(LABEL_MAPS)}"
+            )
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    pairs: int
+    examples: int
+    seconds: float
+    train_loss: float
+
+
+def run(config: TrainCrossConfig) -> TrainResult:
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder import (
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    started = time.time()
+    corpus = read_labels(config.labels)
+    targets = cosine_to_target(corpus.scores, config.label_map).tolist()
+    first, second = corpus.sentence1, corpus.sentence2
+    if config.both_orders:
+        first, second, targets = first + second, second + first, targets + targets
+    dataset = Dataset.from_dict({"sentence1": first, "sentence2": second, "label": targets})
+    seed_everything(config.seed)  # the fresh head's initial weights depend on it
+    model = load_cross_encoder(config.model)
+    with (
+        truncated_to(model, config.settings.max_length),
+        tempfile.TemporaryDirectory(prefix="transenc-cross-") as workdir,
+    ):
+        args = training_arguments(
+            CrossEncoderTrainingArguments,
+            config.settings,
+            config.seed,
+            Path(workdir),
+            config.show_progress,
+        )
+        trainer = CrossEncoderTrainer(
+            model=model, args=args, train_dataset=dataset, loss=BinaryCrossEntropyLoss(model)
+        )
+        loss = quiet(trainer, config.show_progress).train().training_loss
+    card = model_card(
+        "transenc cross-encoder",
+        "CrossEncoder",
+        [
+            f"start: `{config.model}`",
+            f"labels: `{config.labels}` ({len(corpus)} pairs, bi-encoder cosines)",
+            f"loss: binary cross-entropy on soft targets (label map `{config.label_map}`), "
+            f"{'both pair orders' if config.both_orders else 'one pair order'}",
+            f"settings: {config.settings}",
+            f"seed: {config.seed}",
+        ],
+    )
+    save_model(model, config.output, card)
+    return TrainResult(config.output, len(corpus), len(dataset), time.time() - started, loss)

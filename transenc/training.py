@@ -1,0 +1,90 @@
+"""What the training stages share: trainer arguments from a recipe section, atomic saves, cards.
+
+The stages use sentence-transformers' trainers and losses as they are; this module only maps a
+:class:`~transenc.recipe.TrainSettings` onto their arguments, so every stage trains the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from transenc.atomic import atomic_dir
+from transenc.recipe import TrainSettings
+
+logger = logging.getLogger(__name__)
+
+
+def seed_everything(seed: int) -> None:
+    """Seeds Python, NumPy and torch: fresh heads and dropout masks repeat run to run."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def training_arguments(
+    args_class, settings: TrainSettings, seed: int, workdir: Path, show_progress: bool, **extra
+):
+    """Trainer arguments for one stage: no checkpoints, no hub, no external loggers."""
+    return args_class(
+        output_dir=str(workdir),
+        num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
+        lr_scheduler_type="linear",
+        seed=seed,
+        data_seed=seed,
+        save_strategy="no",
+        report_to="none",
+        logging_strategy="no",
+        disable_tqdm=not show_progress,
+        use_cpu=not torch.cuda.is_available(),
+        **extra,
+    )
+
+
+@contextmanager
+def truncated_to(model, max_length: int) -> Iterator[None]:
+    """Trains at ``max_length`` tokens, then restores the model's own limit before it is saved:
+    a short training length is a cost saving, not a property the saved model should keep."""
+    original = model.max_seq_length
+    model.max_seq_length = max_length
+    try:
+        yield
+    finally:
+        model.max_seq_length = original
+
+
+def quiet(trainer, show_progress: bool):
+    """Without progress bars the trainer would print its final log dict; drop that printer."""
+    if not show_progress:
+        from transformers.trainer_callback import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    return trainer
+
+
+def save_model(model, output: Path, card: str) -> Path:
+    """Saves ``model`` to ``output`` atomically, with ``card`` as its README.md model card."""
+    with atomic_dir(output) as tmp:
+        model.save(str(tmp))
+        (tmp / "README.md").write_text(card, encoding="utf-8")
+    return output
+
+
+def model_card(title: str, loader: str, lines: list[str]) -> str:
+    """A short model card: what the model is, how it was made, how to load it."""
+    body = "\n".join(f"- {line}" for line in lines)
+    return (
+        f"# {title}\n\nMade with transenc (Trans-Encoder style self-distillation from "
+        f"unlabeled sentence pairs).\n\n## How it was made\n\n{body}\n\n## Use\n\n"
+        f"```python\nfrom sentence_transformers import {loader}\n"
+        f'model = {loader}("path/to/this/folder")\n```\n'
+    )
