@@ -19,9 +19,19 @@ WORDS = "a man is playing guitar the woman eating food dog runs in park kids pla
 
 
 def tiny_recipe(**overrides) -> Recipe:
-    small = TrainSettings(epochs=1, batch_size=8, learning_rate=1e-4, warmup_ratio=0.1, max_length=16)
-    values = dict(name="tiny", rounds=2, contrastive=True, seed=7, label_batch_size=16,
-                  contrastive_training=small, cross=small, bi=small)
+    small = TrainSettings(
+        epochs=1, batch_size=8, learning_rate=1e-4, warmup_ratio=0.1, max_length=16
+    )
+    values = dict(
+        name="tiny",
+        rounds=2,
+        contrastive=True,
+        seed=7,
+        label_batch_size=16,
+        contrastive_training=small,
+        cross=small,
+        bi=small,
+    )
     values.update(overrides)
     return Recipe(**values)
 
@@ -30,21 +40,26 @@ def tiny_recipe(**overrides) -> Recipe:
 def pairs_file(tmp_path):
     rng = random.Random(0)
     words = WORDS.split()
-    rows = [(" ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=5))) for _ in range(48)]
+    rows = [
+        (" ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=5))) for _ in range(48)
+    ]
     path = tmp_path / "pairs.tsv"
     path.write_text("sentence1\tsentence2\n" + "".join(f"{a}\t{b}\n" for a, b in rows))
     return path
 
 
 def config(pairs_file, out, models, **overrides) -> bootstrap.BootstrapConfig:
-    values = dict(pairs=str(pairs_file), out=out, models=[str(m) for m in models],
-                  recipe=tiny_recipe())
+    values = dict(
+        pairs=str(pairs_file), out=out, models=[str(m) for m in models], recipe=tiny_recipe()
+    )
     values.update(overrides)
     return bootstrap.BootstrapConfig(**values)
 
 
 def label_bytes(run_dir) -> dict[str, bytes]:
-    return {str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*_labels.tsv"))}
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes() for p in sorted(run_dir.rglob("*_labels.tsv"))
+    }
 
 
 def test_end_to_end_two_rounds_with_eval(pairs_file, tiny_bi, mini_sts_dir, tmp_path):
@@ -65,7 +80,9 @@ def test_end_to_end_two_rounds_with_eval(pairs_file, tiny_bi, mini_sts_dir, tmp_
     CrossEncoder(str(result.final_cross[0]), device="cpu").predict([("a man", "a dog")])
     assert "How it was made" in (result.final_cross[0] / "README.md").read_text()
     # per-round table: start, round 1, round 2; bi and cross
-    assert {"start bi", "round 1 bi", "round 1 cross", "round 2 bi", "round 2 cross"} <= set(result.table)
+    assert {"start bi", "round 1 bi", "round 1 cross", "round 2 bi", "round 2 cross"} <= set(
+        result.table
+    )
     report = result.report.read_text()
     assert "| round 2 cross |" in report and "no gold label was read" in report
 
@@ -100,19 +117,30 @@ def test_resume_after_failure_gives_identical_labels(pairs_file, tiny_bi, tmp_pa
 
 def test_mutual_distillation_two_sizes(pairs_file, tiny_bi, tiny_bi_small, tmp_path):
     out = tmp_path / "mutual"
-    result = bootstrap.run(config(pairs_file, out, [tiny_bi, tiny_bi_small], recipe=tiny_recipe(rounds=1, contrastive=False)))
+    result = bootstrap.run(
+        config(
+            pairs_file,
+            out,
+            [tiny_bi, tiny_bi_small],
+            recipe=tiny_recipe(rounds=1, contrastive=False),
+        )
+    )
     assert [p.name for p in result.final_bi] == ["bi-1", "bi-2"]
     assert [p.name for p in result.final_cross] == ["cross-1", "cross-2"]
     # the bi labels are the mean of the two models' own labels
     pairs = str(out / "pairs.tsv")
     single = [
-        read_labels(label.run(label.LabelConfig([str(m)], pairs, tmp_path / f"{i}.tsv")).output).scores
+        read_labels(
+            label.run(label.LabelConfig([str(m)], pairs, tmp_path / f"{i}.tsv")).output
+        ).scores
         for i, m in enumerate([tiny_bi, tiny_bi_small])
     ]
     averaged = read_labels(out / "round-1" / "bi_labels.tsv").scores
     np.testing.assert_allclose(averaged, (single[0] + single[1]) / 2, atol=1e-6)
     assert not np.allclose(single[0], single[1])
-    small_hidden = SentenceTransformer(str(result.final_bi[1]), device="cpu").get_embedding_dimension()
+    small_hidden = SentenceTransformer(
+        str(result.final_bi[1]), device="cpu"
+    ).get_embedding_dimension()
     assert small_hidden == 16
 
 
@@ -135,7 +163,9 @@ def test_damaged_label_file_is_detected_and_redone(pairs_file, tiny_bi, tmp_path
 
 def test_changed_recipe_is_refused_unless_forced(pairs_file, tiny_bi, tmp_path):
     out = tmp_path / "run"
-    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=1, contrastive=False)))
+    bootstrap.run(
+        config(pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=1, contrastive=False))
+    )
     changed = tiny_recipe(rounds=1, contrastive=False, label_map="minmax")
     with pytest.raises(TransencError, match="different recipe"):
         bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=changed))
@@ -170,14 +200,22 @@ def test_cross_encoder_start_is_refused(pairs_file, tiny_cross, tmp_path):
 
 def test_select_on_stsb_dev(pairs_file, tiny_bi, mini_sts_dir, tmp_path):
     out = tmp_path / "run"
-    result = bootstrap.run(config(
-        pairs_file, out, [tiny_bi], recipe=tiny_recipe(rounds=2, contrastive=False),
-        select_on="stsb-dev", data_dir=mini_sts_dir,
-    ))
+    result = bootstrap.run(
+        config(
+            pairs_file,
+            out,
+            [tiny_bi],
+            recipe=tiny_recipe(rounds=2, contrastive=False),
+            select_on="stsb-dev",
+            data_dir=mini_sts_dir,
+        )
+    )
     assert result.selected_round in (1, 2)
     assert "stsb-dev" in json.loads((out / "round-1" / "metrics.json").read_text())["bi"]
     assert json.loads((out / "run.json").read_text())["select_on"] == "stsb-dev"
     assert "STS-B dev by round" in result.report.read_text()
     chosen = out / f"round-{result.selected_round}" / "bi"
-    assert (result.final_bi[0] / "model.safetensors").read_bytes() == (chosen / "model.safetensors").read_bytes()
+    assert (result.final_bi[0] / "model.safetensors").read_bytes() == (
+        chosen / "model.safetensors"
+    ).read_bytes()
     shutil.rmtree(out)

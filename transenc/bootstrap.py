@@ -125,7 +125,8 @@ class BootstrapResult:
 
 
 def parse_stage_ref(ref: str, rounds: int) -> tuple[int, str]:
-    """``round-2/train-bi`` -> (2, 'train-bi'); ``train-cross`` -> (1, ...); ``contrastive`` -> (0, ...)."""
+    """``round-2/train-bi`` -> (2, 'train-bi'); ``train-cross`` -> (1, ...);
+    ``contrastive`` -> (0, 'contrastive')."""
     round_part, _, kind = ref.rpartition("/")
     number = 0 if kind == "contrastive" else 1
     if round_part:
@@ -235,30 +236,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         rdir = out / f"round-{r}"
         seed = recipe.seed + 1000 * r
         # bi -> labels
-        bi_labels = rdir / BI_LABELS
-        runner.step(
-            Stage(
-                f"round-{r}/label-bi",
-                rdir / "label-bi.manifest.json",
-                {"kind": "bi", "batch_size": recipe.label_batch_size},
-                {"pairs": pairs_path, **{f"bi{k}": Path(b) for k, b in enumerate(bis)}},
-                {"labels": bi_labels},
-            ),
-            r,
-            "label-bi",
-            lambda: _metrics(
-                label.run(
-                    label.LabelConfig(
-                        bis,
-                        str(pairs_path),
-                        bi_labels,
-                        kind="bi",
-                        batch_size=recipe.label_batch_size,
-                        show_progress=config.show_progress,
-                    )
-                )
-            ),
-        )
+        bi_labels = _label_step(runner, config, r, "bi", bis, pairs_path, rdir / BI_LABELS)
         # labels -> cross (continue from last round's cross; round 1 starts from the bi weights)
         starts = crosses or bis
         crosses = []
@@ -288,34 +266,8 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
             )
             crosses.append(str(output))
         # cross -> labels
-        cross_labels = rdir / CROSS_LABELS
-        runner.step(
-            Stage(
-                f"round-{r}/label-cross",
-                rdir / "label-cross.manifest.json",
-                {
-                    "kind": "cross",
-                    "both_orders": recipe.cross_label_both_orders,
-                    "batch_size": recipe.label_batch_size,
-                },
-                {"pairs": pairs_path, **{f"cross{k}": Path(c) for k, c in enumerate(crosses)}},
-                {"labels": cross_labels},
-            ),
-            r,
-            "label-cross",
-            lambda: _metrics(
-                label.run(
-                    label.LabelConfig(
-                        crosses,
-                        str(pairs_path),
-                        cross_labels,
-                        kind="cross",
-                        both_orders=recipe.cross_label_both_orders,
-                        batch_size=recipe.label_batch_size,
-                        show_progress=config.show_progress,
-                    )
-                )
-            ),
+        cross_labels = _label_step(
+            runner, config, r, "cross", crosses, pairs_path, rdir / CROSS_LABELS
         )
         # labels -> bi
         new_bis = []
@@ -412,6 +364,30 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     return corpus
 
 
+def _label_step(runner, config, r, kind, models, pairs_path, output) -> Path:
+    """Labels the corpus with ``models`` (averaged) into ``output``; returns ``output``."""
+    recipe = config.recipe
+    both_orders = kind == "cross" and recipe.cross_label_both_orders
+    stage = Stage(
+        f"round-{r}/label-{kind}",
+        output.parent / f"label-{kind}.manifest.json",
+        {"kind": kind, "both_orders": both_orders, "batch_size": recipe.label_batch_size},
+        {"pairs": pairs_path, **{f"{kind}{k}": Path(m) for k, m in enumerate(models)}},
+        {"labels": output},
+    )
+    label_config = label.LabelConfig(
+        list(models),
+        str(pairs_path),
+        output,
+        kind=kind,
+        both_orders=both_orders,
+        batch_size=recipe.label_batch_size,
+        show_progress=config.show_progress,
+    )
+    runner.step(stage, r, f"label-{kind}", lambda: _metrics(label.run(label_config)))
+    return output
+
+
 def _stsb_dev(config: BootstrapConfig) -> dict[str, PairCorpus] | None:
     if config.select_on != "stsb-dev":
         return None
@@ -467,10 +443,12 @@ def _write_report(config, corpus, table, selected, dev_scores, runner) -> Path:
     lines = [
         "# transenc bootstrap report",
         "",
-        f"- corpus: `{config.pairs}` ({len(corpus)} pairs, {len(corpus.sentences)} distinct sentences)",
+        f"- corpus: `{config.pairs}` ({len(corpus)} pairs, "
+        f"{len(corpus.sentences)} distinct sentences)",
         f"- models: {', '.join(f'`{m}`' for m in config.models)}"
         + (" (mutual distillation: labels averaged over models)" if len(config.models) > 1 else ""),
-        f"- recipe: `{config.recipe.name}` (resolved in `{RECIPE_FILE}`), rounds: {config.recipe.rounds}",
+        f"- recipe: `{config.recipe.name}` (resolved in `{RECIPE_FILE}`), "
+        f"rounds: {config.recipe.rounds}",
         f"- selection: `{config.select_on}`; final models from round {selected}"
         + (
             f" (STS-B dev by round: {', '.join(f'{r}: {v:.2f}' for r, v in dev_scores.items())})"

@@ -1,0 +1,126 @@
+"""Smoke tests of the training commands through typer's CliRunner."""
+
+from typer.testing import CliRunner
+
+from transenc.cli import app
+from transenc.labels import read_labels
+
+runner = CliRunner()
+
+
+def write_tiny_recipe(tmp_path):
+    path = tmp_path / "tiny.toml"
+    small = "epochs = 1\nbatch_size = 4\nlearning_rate = 1e-4\nmax_length = 16\n"
+    path.write_text(
+        "rounds = 1\ncontrastive = true\n"
+        + "".join(f"[{s}]\n{small}" for s in ("contrastive_training", "cross", "bi"))
+    )
+    return path
+
+
+def test_stage_commands_by_hand(tmp_path, tiny_bi):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text(
+        "a man plays guitar||a man is playing\nthe dog runs||a cat sits\nkids play||a man eats\n"
+    )
+    recipe = write_tiny_recipe(tmp_path)
+    simcse = tmp_path / "simcse"
+    result = runner.invoke(
+        app,
+        [
+            "contrastive",
+            "--pairs",
+            str(pairs),
+            "--out",
+            str(simcse),
+            "-m",
+            str(tiny_bi),
+            "--recipe",
+            str(recipe),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    labels = tmp_path / "bi.tsv"
+    result = runner.invoke(
+        app, ["label", "--pairs", str(pairs), "--out", str(labels), "-m", str(simcse)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 pairs labelled by bi" in result.stdout
+    cross = tmp_path / "cross"
+    result = runner.invoke(
+        app,
+        [
+            "train-cross",
+            "--labels",
+            str(labels),
+            "--out",
+            str(cross),
+            "-m",
+            str(simcse),
+            "--recipe",
+            str(recipe),
+            "--label-map",
+            "minmax",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    cross_labels = tmp_path / "cross.tsv"
+    result = runner.invoke(
+        app, ["label", "--pairs", str(pairs), "--out", str(cross_labels), "-m", str(cross)]
+    )
+    assert result.exit_code == 0 and "labelled by cross" in result.stdout
+    result = runner.invoke(
+        app,
+        [
+            "train-bi",
+            "--labels",
+            str(cross_labels),
+            "--out",
+            str(tmp_path / "bi"),
+            "-m",
+            str(simcse),
+            "--recipe",
+            str(recipe),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(read_labels(cross_labels)) == 3
+
+
+def test_bootstrap_command(tmp_path, tiny_bi, mini_sts_dir):
+    recipe = write_tiny_recipe(tmp_path)
+    out = tmp_path / "run"
+    args = [
+        "bootstrap",
+        "--pairs",
+        "stsb:train",
+        "--data-dir",
+        str(mini_sts_dir),
+        "--out",
+        str(out),
+        "-m",
+        str(tiny_bi),
+        "--recipe",
+        str(recipe),
+        "--eval-data",
+        str(mini_sts_dir),
+        "--no-progress",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "[done] round-1/train-bi" in result.stdout and "round 1 cross" in result.stdout
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "[skip] round-1/train-bi" in again.stdout
+    changed = runner.invoke(app, args + ["--rounds", "2"])
+    assert changed.exit_code == 2 and "different recipe" in changed.stderr
+
+
+def test_bootstrap_bad_label_file_for_train_bi(tmp_path, tiny_bi):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("sentence1\tsentence2\tscore\na\tb\t1\n")
+    result = runner.invoke(
+        app, ["train-bi", "--labels", str(bad), "--out", str(tmp_path / "o"), "-m", str(tiny_bi)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bad}:1: not a transenc pseudo-label file")
+    assert not (tmp_path / "o").exists()
