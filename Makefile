@@ -10,11 +10,11 @@ BIN := $(VENV)/bin
 STS_DATA ?= $(or $(TRANSENC_DATA),$(wildcard ../shared/data/sts),data/sts)
 export TRANSENC_DATA := $(STS_DATA)
 
-.PHONY: help install test test-slow check demo bench clean
+.PHONY: help install test test-slow check demo eval-default bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## Create .venv and install transenc with dev tools (TORCH_SPEC=... to change torch)
 
@@ -34,7 +34,11 @@ test-slow: install ## Run every test, slow ones included
 check: install ## Lint with ruff
 	$(BIN)/ruff check transenc tests examples bench
 
-demo: install ## Evaluate the embedded all-MiniLM-L6-v2 on the seven STS tasks
+demo: install ## Bootstrap the embedded model on 1000 STS-B train pairs (1 round) and show before/after
+	$(BIN)/transenc bootstrap --pairs stsb:train --data-dir "$(STS_DATA)" --recipe demo \
+		--eval-data "$(STS_DATA)" --out runs/demo
+
+eval-default: install ## Evaluate the embedded all-MiniLM-L6-v2 on the seven STS tasks
 	$(BIN)/transenc eval-sts default --data-dir "$(STS_DATA)"
 
 bench: install ## Run the benchmark scripts under bench/
