@@ -7,6 +7,7 @@ summary. User errors (:class:`TransencError`) become one line on stderr and exit
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,12 @@ def user_errors() -> Iterator[None]:
     except TransencError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
+
+
+def say(line: str) -> None:
+    """One progress line, flushed at once so logs show it even when stdout is a file."""
+    typer.echo(line)
+    sys.stdout.flush()
 
 
 def parse_tasks(value: str) -> tuple[str, ...]:
@@ -208,7 +215,7 @@ def bootstrap(
             force_from=force_from,
             show_progress=progress,
         )
-        result = bootstrap_stage.run(config, say=typer.echo)
+        result = bootstrap_stage.run(config, say=say)
     if result.table:
         typer.echo(format_table(result.table))
     typer.echo(f"report: {result.report}")

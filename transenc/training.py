@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,26 +29,65 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def training_arguments(
-    args_class, settings: TrainSettings, seed: int, workdir: Path, show_progress: bool, **extra
-):
-    """Trainer arguments for one stage: no checkpoints, no hub, no external loggers."""
-    return args_class(
-        output_dir=str(workdir),
-        num_train_epochs=settings.epochs,
-        per_device_train_batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate,
-        warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
-        lr_scheduler_type="linear",
-        seed=seed,
-        data_seed=seed,
-        save_strategy="no",
-        report_to="none",
-        logging_strategy="no",
-        disable_tqdm=not show_progress,
-        use_cpu=not torch.cuda.is_available(),
-        **extra,
+def fit(
+    model,
+    columns: dict[str, list],
+    loss,
+    settings: TrainSettings,
+    seed: int,
+    show_progress: bool,
+    **extra_args,
+) -> float:
+    """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
+    that fits the model (bi- or cross-encoder); returns the mean training loss.
+
+    The model trains truncated to ``settings.max_length`` tokens; no checkpoints are written,
+    nothing is reported to external loggers, and the fixed ``seed`` makes the run repeatable.
+    """
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
     )
+    from sentence_transformers.cross_encoder import (
+        CrossEncoder,
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+
+    if isinstance(model, CrossEncoder):
+        trainer_class, args_class = CrossEncoderTrainer, CrossEncoderTrainingArguments
+    else:
+        trainer_class, args_class = SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    with (
+        truncated_to(model, settings.max_length),
+        tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir,
+    ):
+        args = args_class(
+            output_dir=workdir,
+            num_train_epochs=settings.epochs,
+            per_device_train_batch_size=settings.batch_size,
+            learning_rate=settings.learning_rate,
+            warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
+            lr_scheduler_type="linear",
+            seed=seed,
+            data_seed=seed,
+            save_strategy="no",
+            report_to="none",
+            logging_strategy="no",
+            disable_tqdm=not show_progress,
+            use_cpu=not torch.cuda.is_available(),
+            **extra_args,
+        )
+        trainer = trainer_class(
+            model=model, args=args, train_dataset=Dataset.from_dict(columns), loss=loss
+        )
+        if not show_progress:
+            # without progress bars the trainer would print its final log dict instead
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
+        return trainer.train().training_loss
 
 
 @contextmanager
@@ -60,15 +100,6 @@ def truncated_to(model, max_length: int) -> Iterator[None]:
         yield
     finally:
         model.max_seq_length = original
-
-
-def quiet(trainer, show_progress: bool):
-    """Without progress bars the trainer would print its final log dict; drop that printer."""
-    if not show_progress:
-        from transformers.trainer_callback import PrinterCallback
-
-        trainer.remove_callback(PrinterCallback)
-    return trainer
 
 
 def save_model(model, output: Path, card: str) -> Path:

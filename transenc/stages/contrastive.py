@@ -8,7 +8,6 @@ forward passes make the positive, the rest of the batch the negatives
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +15,7 @@ from pathlib import Path
 from transenc.data.readers import resolve_corpus
 from transenc.models import load_bi_encoder
 from transenc.recipe import TrainSettings, _contrastive_defaults
-from transenc.training import (
-    model_card,
-    quiet,
-    save_model,
-    seed_everything,
-    training_arguments,
-    truncated_to,
-)
+from transenc.training import fit, model_card, save_model, seed_everything
 
 logger = logging.getLogger(__name__)
 
@@ -50,37 +42,21 @@ class ContrastiveResult:
 
 
 def run(config: ContrastiveConfig) -> ContrastiveResult:
-    from datasets import Dataset
-    from sentence_transformers import (
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-        losses,
-    )
+    from sentence_transformers import losses
 
     started = time.time()
     sentences = resolve_corpus(str(config.pairs), config.data_dir).sentences
     seed_everything(config.seed)
     model = load_bi_encoder(config.model)
-    dataset = Dataset.from_dict({"anchor": sentences, "positive": sentences})
-    with (
-        truncated_to(model, config.settings.max_length),
-        tempfile.TemporaryDirectory(prefix="transenc-contrastive-") as workdir,
-    ):
-        args = training_arguments(
-            SentenceTransformerTrainingArguments,
-            config.settings,
-            config.seed,
-            Path(workdir),
-            config.show_progress,
-            batch_sampler="no_duplicates",
-        )
-        trainer = SentenceTransformerTrainer(
-            model=model,
-            args=args,
-            train_dataset=dataset,
-            loss=losses.MultipleNegativesRankingLoss(model),
-        )
-        loss = quiet(trainer, config.show_progress).train().training_loss
+    loss = fit(
+        model,
+        {"anchor": sentences, "positive": sentences},
+        losses.MultipleNegativesRankingLoss(model),
+        config.settings,
+        config.seed,
+        config.show_progress,
+        batch_sampler="no_duplicates",
+    )
     card = model_card(
         "transenc contrastive bi-encoder",
         "SentenceTransformer",

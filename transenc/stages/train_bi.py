@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,14 +12,7 @@ from transenc.labels import read_labels
 from transenc.models import load_bi_encoder
 from transenc.recipe import TrainSettings, _bi_defaults
 from transenc.stages.train_cross import TrainResult
-from transenc.training import (
-    model_card,
-    quiet,
-    save_model,
-    seed_everything,
-    training_arguments,
-    truncated_to,
-)
+from transenc.training import fit, model_card, save_model, seed_everything
 
 logger = logging.getLogger(__name__)
 
@@ -38,39 +30,25 @@ class TrainBiConfig:
 
 
 def run(config: TrainBiConfig) -> TrainResult:
-    from datasets import Dataset
-    from sentence_transformers import (
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-        losses,
-    )
+    from sentence_transformers import losses
 
     started = time.time()
     corpus = read_labels(config.labels)
-    dataset = Dataset.from_dict(
-        {
-            "sentence1": corpus.sentence1,
-            "sentence2": corpus.sentence2,
-            "score": corpus.scores.tolist(),
-        }
-    )
+    columns = {
+        "sentence1": corpus.sentence1,
+        "sentence2": corpus.sentence2,
+        "score": corpus.scores.tolist(),
+    }
     seed_everything(config.seed)
     model = load_bi_encoder(config.model)
-    with (
-        truncated_to(model, config.settings.max_length),
-        tempfile.TemporaryDirectory(prefix="transenc-bi-") as workdir,
-    ):
-        args = training_arguments(
-            SentenceTransformerTrainingArguments,
-            config.settings,
-            config.seed,
-            Path(workdir),
-            config.show_progress,
-        )
-        trainer = SentenceTransformerTrainer(
-            model=model, args=args, train_dataset=dataset, loss=losses.CosineSimilarityLoss(model)
-        )
-        loss = quiet(trainer, config.show_progress).train().training_loss
+    loss = fit(
+        model,
+        columns,
+        losses.CosineSimilarityLoss(model),
+        config.settings,
+        config.seed,
+        config.show_progress,
+    )
     card = model_card(
         "transenc bi-encoder",
         "SentenceTransformer",
@@ -83,4 +61,4 @@ def run(config: TrainBiConfig) -> TrainResult:
         ],
     )
     save_model(model, config.output, card)
-    return TrainResult(config.output, len(corpus), len(dataset), time.time() - started, loss)
+    return TrainResult(config.output, len(corpus), len(corpus), time.time() - started, loss)

@@ -8,7 +8,6 @@ cross-encoder does not learn an order the labels do not have.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,7 @@ from transenc.errors import TransencError
 from transenc.labels import cosine_to_target, read_labels
 from transenc.models import load_cross_encoder
 from transenc.recipe import LABEL_MAPS, TrainSettings, _cross_defaults
-from transenc.training import (
-    model_card,
-    quiet,
-    save_model,
-    seed_everything,
-    training_arguments,
-    truncated_to,
-)
+from transenc.training import fit, model_card, save_model, seed_everything
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +51,6 @@ class TrainResult:
 
 
 def run(config: TrainCrossConfig) -> TrainResult:
-    from datasets import Dataset
-    from sentence_transformers.cross_encoder import (
-        CrossEncoderTrainer,
-        CrossEncoderTrainingArguments,
-    )
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
     started = time.time()
@@ -72,24 +59,16 @@ def run(config: TrainCrossConfig) -> TrainResult:
     first, second = corpus.sentence1, corpus.sentence2
     if config.both_orders:
         first, second, targets = first + second, second + first, targets + targets
-    dataset = Dataset.from_dict({"sentence1": first, "sentence2": second, "label": targets})
     seed_everything(config.seed)  # the fresh head's initial weights depend on it
     model = load_cross_encoder(config.model)
-    with (
-        truncated_to(model, config.settings.max_length),
-        tempfile.TemporaryDirectory(prefix="transenc-cross-") as workdir,
-    ):
-        args = training_arguments(
-            CrossEncoderTrainingArguments,
-            config.settings,
-            config.seed,
-            Path(workdir),
-            config.show_progress,
-        )
-        trainer = CrossEncoderTrainer(
-            model=model, args=args, train_dataset=dataset, loss=BinaryCrossEntropyLoss(model)
-        )
-        loss = quiet(trainer, config.show_progress).train().training_loss
+    loss = fit(
+        model,
+        {"sentence1": first, "sentence2": second, "label": targets},
+        BinaryCrossEntropyLoss(model),
+        config.settings,
+        config.seed,
+        config.show_progress,
+    )
     card = model_card(
         "transenc cross-encoder",
         "CrossEncoder",
@@ -103,4 +82,4 @@ def run(config: TrainCrossConfig) -> TrainResult:
         ],
     )
     save_model(model, config.output, card)
-    return TrainResult(config.output, len(corpus), len(dataset), time.time() - started, loss)
+    return TrainResult(config.output, len(corpus), len(targets), time.time() - started, loss)
