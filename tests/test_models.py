@@ -41,3 +41,13 @@ def test_not_a_model(tmp_path):
 def test_bi_encoder_folder_loads_as_cross_encoder_with_fresh_head(tiny_bi):
     model = load_cross_encoder(str(tiny_bi))
     assert model.predict([("a man", "a woman")]).shape == (1,)
+
+
+def test_hub_id_without_network_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(TransencError, match="someone/some-model: not a local folder"):
+        detect_kind("someone/some-model")
+    from transenc.models import load_bi_encoder
+
+    with pytest.raises(TransencError, match="someone/some-model: cannot load model"):
+        load_bi_encoder("someone/some-model")

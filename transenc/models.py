@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -77,7 +79,8 @@ def load_bi_encoder(name: str, max_seq_length: int | None = None, device: str | 
     """A ``SentenceTransformer`` for ``name``."""
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(resolve_model(name), device=device)
+    with _load_errors(name):
+        model = SentenceTransformer(resolve_model(name), device=device)
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     return model
@@ -89,17 +92,32 @@ def load_cross_encoder(
     """A ``CrossEncoder`` for ``name``; a bi-encoder folder gets a fresh one-output head."""
     from sentence_transformers import CrossEncoder
 
-    return CrossEncoder(
-        resolve_model(name), device=device, max_length=max_length, num_labels=num_labels
-    )
+    with _load_errors(name):
+        return CrossEncoder(
+            resolve_model(name), device=device, max_length=max_length, num_labels=num_labels
+        )
+
+
+@contextmanager
+def _load_errors(name: str) -> Iterator[None]:
+    """A model that cannot be loaded (missing files, no network for a hub id) is a user error."""
+    try:
+        yield
+    except OSError as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise TransencError(f"{name}: cannot load model ({first_line})") from None
 
 
 def _read_hub_json(repo_id: str, file: str) -> dict | None:
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
     try:
         return json.loads(Path(hf_hub_download(repo_id, file)).read_text())
+    except LocalEntryNotFoundError:
+        raise TransencError(
+            f"{repo_id}: not a local folder, and the hub cannot be reached to fetch it"
+        ) from None
     except EntryNotFoundError:
         return None
     except Exception as err:  # offline, unknown repo, ...: the user can still say --kind
