@@ -175,7 +175,7 @@ class _Runner:
         metrics = work()
         stage.record(started, metrics)
         self.ran.append(stage.name)
-        summary = ", ".join(f"{k} {_fmt(v)}" for k, v in metrics.items() if not isinstance(v, dict))
+        summary = _summary(metrics)
         self.say(f"[done] {stage.name} in {time.time() - started:.0f}s: {summary}")
         return metrics
 
@@ -484,6 +484,16 @@ def _sha256_text(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _summary(metrics: dict) -> str:
+    parts = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):  # an evaluation: one average per model
+            parts.append(f"{key} avg {value.get(evaluate.AVERAGE, float('nan')):.2f}")
+        else:
+            parts.append(f"{key} {_fmt(value)}")
+    return ", ".join(parts)
 
 
 def _fmt(value) -> str:
