@@ -219,3 +219,54 @@ def test_select_on_stsb_dev(pairs_file, tiny_bi, mini_sts_dir, tmp_path):
         chosen / "model.safetensors"
     ).read_bytes()
     shutil.rmtree(out)
+
+
+def test_killed_subprocess_resumes_to_identical_labels(pairs_file, tiny_bi, tmp_path):
+    """A real kill (SIGKILL) in the middle of a stage, then the same command again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    recipe = tmp_path / "tiny.toml"
+    small = "epochs = 1\nbatch_size = 8\nlearning_rate = 1e-4\nmax_length = 16\n"
+    recipe.write_text(
+        "rounds = 2\ncontrastive = false\nseed = 7\n[cross]\n" + small + "[bi]\n" + small
+    )
+
+    def command(out):
+        return [
+            sys.executable,
+            "-m",
+            "transenc",
+            "bootstrap",
+            "--pairs",
+            str(pairs_file),
+            "--out",
+            str(out),
+            "-m",
+            str(tiny_bi),
+            "--recipe",
+            str(recipe),
+            "--no-progress",
+        ]
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    subprocess.run(command(clean), check=True, env=env, capture_output=True)
+    process = subprocess.Popen(
+        command(killed), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 120
+    while not (killed / "round-1" / "label-cross.manifest.json").exists():
+        assert time.time() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # during round 1's bi training or just after
+    process.wait()
+    (killed / "round-1" / ".bi.abc.tmp").mkdir()  # as if killed while saving the model
+    finished = subprocess.run(command(killed), env=env, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert "[skip] round-1/label-cross" in finished.stdout
+    assert label_bytes(killed) == label_bytes(clean)
+    assert not list(killed.rglob("*.tmp"))

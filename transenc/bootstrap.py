@@ -356,6 +356,7 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     elif out.exists() and any(out.iterdir()):
         raise TransencError(f"{out}: exists and is not a transenc run directory")
     out.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out)
     pairs_path = out / PAIRS_FILE
     if not pairs_path.is_file() or pairs_path.read_text(encoding="utf-8") != pairs_text:
         write_text_atomic(pairs_path, pairs_text)
@@ -386,6 +387,15 @@ def _label_step(runner, config, r, kind, models, pairs_path, output) -> Path:
     )
     runner.step(stage, r, f"label-{kind}", lambda: _metrics(label.run(label_config)))
     return output
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Deletes half-written files and folders a killed run left under temporary names."""
+    for leftover in sorted(out.rglob(".*.tmp"), reverse=True):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def _stsb_dev(config: BootstrapConfig) -> dict[str, PairCorpus] | None:
