@@ -270,3 +270,18 @@ def test_killed_subprocess_resumes_to_identical_labels(pairs_file, tiny_bi, tmp_
     assert "[skip] round-1/label-cross" in finished.stdout
     assert label_bytes(killed) == label_bytes(clean)
     assert not list(killed.rglob("*.tmp"))
+
+
+def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=False, cross_label_weight=0.25)
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    round_dir = out / "round-1"
+    cross, bi = (
+        read_labels(round_dir / "cross_labels.tsv"),
+        read_labels(round_dir / "bi_labels.tsv"),
+    )
+    targets = read_labels(round_dir / "bi_targets.tsv")
+    np.testing.assert_allclose(targets.scores, 0.25 * cross.scores + 0.75 * bi.scores, atol=1e-6)
+    manifest = json.loads((round_dir / "train-bi.manifest.json").read_text())
+    assert manifest["input_paths"]["labels"].endswith("bi_targets.tsv")

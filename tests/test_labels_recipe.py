@@ -89,3 +89,13 @@ def test_recipe_file_overrides_defaults(tmp_path):
     recipe = load_recipe(path)
     assert recipe.name == "mine" and recipe.rounds == 2 and recipe.cross.epochs == 2
     assert recipe.cross.learning_rate == 2e-5  # untouched keys keep their defaults
+
+
+def test_mix_labels_needs_the_same_pairs():
+    from transenc.labels import mix_labels
+
+    a = PairCorpus.from_pairs(["a", "b"], ["c", "d"], [1.0, 0.0])
+    b = PairCorpus.from_pairs(["a", "b"], ["c", "d"], [0.0, 1.0])
+    np.testing.assert_allclose(mix_labels(a, b, 0.75).scores, [0.75, 0.25])
+    with pytest.raises(DataError, match="pairs differ"):
+        mix_labels(a, PairCorpus.from_pairs(["a", "x"], ["c", "d"], [0.0, 1.0]), 0.5)

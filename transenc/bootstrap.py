@@ -10,6 +10,7 @@ Run directory (fixed names)::
     RUN_DIR/round-N/bi_labels.tsv     bi-encoder cosines (averaged over models)
     RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
     RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (averaged over models)
+    RUN_DIR/round-N/bi_targets.tsv    cross labels mixed with bi labels (cross_label_weight < 1)
     RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (MSE on cosine)
     RUN_DIR/round-N/metrics.json      STS scores after the round (with --eval-data)
     RUN_DIR/final/bi[-k]/, final/cross[-k]/, RUN_DIR/report.md
@@ -37,6 +38,7 @@ from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
 from transenc.errors import TransencError
+from transenc.labels import mix_labels, read_labels, write_labels
 from transenc.manifest import Stage, checksum
 from transenc.models import (
     DEFAULT_MODEL,
@@ -57,8 +59,17 @@ REPORT_FILE = "report.md"
 METRICS_FILE = "metrics.json"
 BI_LABELS = "bi_labels.tsv"
 CROSS_LABELS = "cross_labels.tsv"
+BI_TARGETS = "bi_targets.tsv"
 START_DIR, CONTRASTIVE_DIR, FINAL_DIR = "start", "contrastive", "final"
-STAGE_KINDS = ("contrastive", "label-bi", "train-cross", "label-cross", "train-bi", "eval")
+STAGE_KINDS = (
+    "contrastive",
+    "label-bi",
+    "train-cross",
+    "label-cross",
+    "mix-labels",
+    "train-bi",
+    "eval",
+)
 SELECTION_RULES = ("last", "stsb-dev")
 
 
@@ -269,19 +280,22 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         cross_labels = _label_step(
             runner, config, r, "cross", crosses, pairs_path, rdir / CROSS_LABELS
         )
+        bi_targets = cross_labels
+        if recipe.cross_label_weight < 1:
+            bi_targets = _mix_step(runner, recipe, r, bi_labels, cross_labels, rdir / BI_TARGETS)
         # labels -> bi
         new_bis = []
         for k, start in enumerate(bis):
             output = rdir / model_dir_name("bi", k, n)
             cfg = train_bi.TrainBiConfig(
-                start, cross_labels, output, recipe.bi, seed + 100 + k, config.show_progress
+                start, bi_targets, output, recipe.bi, seed + 100 + k, config.show_progress
             )
             runner.step(
                 Stage(
                     f"round-{r}/train-{output.name}",
                     rdir / f"train-{output.name}.manifest.json",
                     {"settings": recipe.bi, "seed": seed + 100 + k},
-                    {"labels": cross_labels, "start": Path(start)},
+                    {"labels": bi_targets, "start": Path(start)},
                     {"model": output},
                 ),
                 r,
@@ -318,8 +332,10 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     """Reads the corpus, checks it and the recipe against an existing run, writes run files."""
     out, recipe = config.out, config.recipe
     corpus = resolve_corpus(config.pairs, config.data_dir, **config.corpus_options)
-    if recipe.max_pairs:
-        corpus = corpus.head(recipe.max_pairs)
+    if 0 < recipe.max_pairs < len(corpus):
+        # a seeded random sample, kept in corpus order: a head would take one source only
+        rows = np.random.default_rng(recipe.seed).choice(len(corpus), recipe.max_pairs, False)
+        corpus = corpus.select(np.sort(rows), name=f"{corpus.name} (sample of {recipe.max_pairs})")
     if len(corpus) < 2:
         raise TransencError(f"{config.pairs}: need at least 2 pairs, found {len(corpus)}")
     pairs_text = corpus.to_frame()[["sentence1", "sentence2"]].to_csv(
@@ -396,6 +412,27 @@ def _remove_leftovers(out: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
+
+
+def _mix_step(runner, recipe, r, bi_labels, cross_labels, output) -> Path:
+    """Mixes cross-encoder labels with the round's bi-encoder labels into the bi's targets."""
+    stage = Stage(
+        f"round-{r}/mix-labels",
+        output.parent / "mix-labels.manifest.json",
+        {"cross_label_weight": recipe.cross_label_weight},
+        {"cross": cross_labels, "bi": bi_labels},
+        {"labels": output},
+    )
+
+    def work() -> dict:
+        mixed = mix_labels(
+            read_labels(cross_labels), read_labels(bi_labels), recipe.cross_label_weight
+        )
+        write_labels(mixed, output)
+        return {"pairs": len(mixed), "mean": float(mixed.scores.mean())}
+
+    runner.step(stage, r, "mix-labels", work)
+    return output
 
 
 def _stsb_dev(config: BootstrapConfig) -> dict[str, PairCorpus] | None:

@@ -93,3 +93,11 @@ def cosine_to_target(scores: np.ndarray, label_map: str) -> np.ndarray:
         low, high = scores.min(), scores.max()
         return np.full_like(scores, 0.5) if high <= low else (scores - low) / (high - low)
     raise ValueError(f"unknown label map {label_map!r}")
+
+
+def mix_labels(cross: PairCorpus, bi: PairCorpus, cross_weight: float) -> PairCorpus:
+    """``cross_weight`` x cross-encoder score + (1 - ``cross_weight``) x bi-encoder cosine, pair
+    by pair; both label files must hold the same pairs in the same order."""
+    if cross.pairs != bi.pairs:
+        raise DataError(cross.name, f"pairs differ from those of {bi.name}")
+    return cross.with_scores(cross_weight * cross.scores + (1 - cross_weight) * bi.scores)

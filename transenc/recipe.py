@@ -90,7 +90,10 @@ class Recipe:
         label_map: how cosine labels become BCE targets in [0, 1]: ``clip`` (raw cosine
             clipped to [0, 1]) or ``minmax`` (rescaled by the corpus's min and max).
         cross_label_both_orders: cross-encoder labels average (s1, s2) and (s2, s1).
-        max_pairs: use only the first ``max_pairs`` pairs of the corpus (``0``: all).
+        cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
+            plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
+            as published; below 1 the bi-encoder's own view regularises what it learns).
+        max_pairs: train on a random sample of this many pairs, drawn with ``seed`` (``0``: all).
         seed: seeds every stage (each stage derives its own from it).
     """
 
@@ -99,6 +102,7 @@ class Recipe:
     contrastive: bool = True
     label_map: str = "clip"
     cross_label_both_orders: bool = True
+    cross_label_weight: float = 1.0
     max_pairs: int = 0
     seed: int = 42
     label_batch_size: int = 64
@@ -113,6 +117,9 @@ class Recipe:
             raise TransencError(
                 f"recipe label_map {self.label_map!r} unknown; use one of {', '.join(LABEL_MAPS)}"
             )
+        if not 0 < self.cross_label_weight <= 1:
+            raise TransencError("recipe cross_label_weight must be in (0, 1]")
+        self.cross_label_weight = float(self.cross_label_weight)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if self.label_batch_size < 1:
