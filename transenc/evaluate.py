@@ -151,8 +151,9 @@ def format_table(rows: dict[str, dict[str, float]]) -> str:
     def cell(value) -> str:
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    return frame.map(cell).to_string()
+    # format cell by cell first: a frame would turn a row of counts into floats
+    cells = {label: {k: cell(v) for k, v in row.items()} for label, row in rows.items()}
+    return pd.DataFrame.from_dict(cells, orient="index").fillna("").to_string()
 
 
 def markdown_table(rows: dict[str, dict[str, float]]) -> str:
