@@ -22,6 +22,7 @@ everything after it. The ``-k`` suffixes appear only with two or more ``--model`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -528,8 +529,6 @@ def _model_identity(model: str) -> str:
 
 
 def _sha256_text(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

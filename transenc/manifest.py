@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 from transenc.atomic import write_text_atomic
@@ -61,6 +61,14 @@ class Stage:
     config: dict
     inputs: dict[str, Path]
     outputs: dict[str, Path]
+    _input_sums: dict[str, str] | None = field(default=None, init=False, repr=False)
+
+    def input_checksums(self) -> dict[str, str]:
+        """Checksums of the inputs, computed once: inputs do not change while a stage runs,
+        and hashing model folders twice per stage is wasted work."""
+        if self._input_sums is None:
+            self._input_sums = {name: checksum(path) for name, path in self.inputs.items()}
+        return self._input_sums
 
     def problem(self) -> str | None:
         """Why the stage must run (``None`` when it is done and intact)."""
@@ -74,8 +82,7 @@ class Stage:
             return "manifest format changed"
         if recorded.get("config") != _normalise(self.config):
             return "config changed"
-        current = {name: checksum(path) for name, path in self.inputs.items()}
-        if recorded.get("inputs") != current:
+        if recorded.get("inputs") != self.input_checksums():
             return "inputs changed"
         for name, path in self.outputs.items():
             if not path.exists():
@@ -90,7 +97,7 @@ class Stage:
             "format": MANIFEST_VERSION,
             "stage": self.name,
             "config": _normalise(self.config),
-            "inputs": {name: checksum(path) for name, path in self.inputs.items()},
+            "inputs": self.input_checksums(),
             "input_paths": {name: str(path) for name, path in self.inputs.items()},
             "outputs": {
                 name: {"path": str(path), "sha256": checksum(path)}

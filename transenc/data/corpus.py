@@ -100,9 +100,6 @@ class PairCorpus:
             name=self.name if name is None else name,
         )
 
-    def head(self, n: int) -> PairCorpus:
-        return self.select(np.arange(min(n, len(self))), name=f"{self.name}[:{n}]")
-
     def deduplicated(self) -> PairCorpus:
         """Drops repeated pairs, counting (a, b) and (b, a) as one; keeps first occurrences.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,6 @@ class LabelConfig:
     max_length: int | None = None
     data_dir: Path | None = None
     show_progress: bool = False
-    models_kinds: list[str] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         if not self.models:
