@@ -1,6 +1,7 @@
 """The fast scoring paths must give the same numbers as the plain per-pair way."""
 
 import numpy as np
+from scipy.stats import spearmanr
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from transenc.data import PairCorpus
@@ -27,3 +28,20 @@ def test_cross_scores_equal_naive_predict(tiny_cross):
         cross_scores(model, corpus, both_orders=True), (forward + backward) / 2, atol=1e-5
     )
     assert not np.allclose(forward, backward)  # the order matters, so averaging is real work
+
+
+def test_bf16_scores_rank_like_fp32(tiny_bi, tiny_cross):
+    # bf16 is the opt-in fast path: close to fp32 and ranking pairs the same way
+    rng = np.random.default_rng(0)
+    words = "a man dog cat plays runs sits guitar kids the is".split()
+    sentences = [" ".join(rng.choice(words, rng.integers(2, 9))) for _ in range(60)]
+    corpus = PairCorpus.from_pairs(sentences[:30], sentences[30:])
+    bi = SentenceTransformer(str(tiny_bi), device="cpu")
+    exact, fast = bi_scores(bi, corpus), bi_scores(bi, corpus, precision="bf16")
+    assert np.abs(exact - fast).max() < 0.05
+    assert spearmanr(exact, fast).statistic > 0.98
+    cross = CrossEncoder(str(tiny_cross), device="cpu")
+    exact = cross_scores(cross, corpus, both_orders=True)
+    fast = cross_scores(cross, corpus, both_orders=True, precision="bf16")
+    assert np.abs(exact - fast).max() < 0.05
+    assert not np.array_equal(exact, fast)  # bf16 really ran

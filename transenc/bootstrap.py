@@ -389,7 +389,12 @@ def _label_step(runner, config, r, kind, models, pairs_path, output) -> Path:
     stage = Stage(
         f"round-{r}/label-{kind}",
         output.parent / f"label-{kind}.manifest.json",
-        {"kind": kind, "both_orders": both_orders, "batch_size": recipe.label_batch_size},
+        {
+            "kind": kind,
+            "both_orders": both_orders,
+            "batch_size": recipe.label_batch_size,
+            "precision": recipe.label_precision,
+        },
         {"pairs": pairs_path, **{f"{kind}{k}": Path(m) for k, m in enumerate(models)}},
         {"labels": output},
     )
@@ -400,6 +405,7 @@ def _label_step(runner, config, r, kind, models, pairs_path, output) -> Path:
         kind=kind,
         both_orders=both_orders,
         batch_size=recipe.label_batch_size,
+        precision=recipe.label_precision,
         show_progress=config.show_progress,
     )
     runner.step(stage, r, f"label-{kind}", lambda: _metrics(label.run(label_config)))

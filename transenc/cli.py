@@ -258,6 +258,9 @@ def label_command(
         bool, typer.Option(help="Cross-encoders: average both pair orders.")
     ] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size.")] = 64,
+    precision: Annotated[
+        str, typer.Option(help="fp32 (exact) or bf16 (about 2x faster on CPUs with AMX).")
+    ] = "fp32",
     data_dir: Annotated[Path | None, typer.Option(help="STS data dir for named corpora.")] = None,
 ) -> None:
     """Score every pair with a bi-encoder (cosine) or cross-encoder and write pseudo-labels."""
@@ -272,6 +275,7 @@ def label_command(
                 kind,
                 both_orders,
                 batch_size,
+                precision=precision,
                 data_dir=data_dir,
                 show_progress=True,
             )

@@ -41,8 +41,10 @@ def fit(
     """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
     that fits the model (bi- or cross-encoder); returns the mean training loss.
 
-    The model trains truncated to ``settings.max_length`` tokens; no checkpoints are written,
-    nothing is reported to external loggers, and the fixed ``seed`` makes the run repeatable.
+    The model trains truncated to ``settings.max_length`` tokens, in ``settings.precision``,
+    on length-grouped batches when ``settings.length_grouped`` (unless ``extra_args`` choose a
+    batch sampler); no checkpoints are written, nothing is reported to external loggers, and
+    the fixed ``seed`` makes the run repeatable.
     """
     from datasets import Dataset
     from sentence_transformers import (
@@ -59,6 +61,10 @@ def fit(
         trainer_class, args_class = CrossEncoderTrainer, CrossEncoderTrainingArguments
     else:
         trainer_class, args_class = SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from transenc.batching import LengthGroupedBatchSampler
+
+    if settings.length_grouped:
+        extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
     with (
         truncated_to(model, settings.max_length),
         tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir,
@@ -77,6 +83,7 @@ def fit(
             logging_strategy="no",
             disable_tqdm=not show_progress,
             use_cpu=not torch.cuda.is_available(),
+            bf16=settings.precision == "bf16",
             **extra_args,
         )
         trainer = trainer_class(

@@ -20,6 +20,7 @@ from transenc.data.readers import resolve_corpus
 from transenc.errors import TransencError
 from transenc.labels import write_labels
 from transenc.models import KINDS, detect_kind, load_bi_encoder, load_cross_encoder
+from transenc.recipe import PRECISIONS
 from transenc.scoring import bi_scores, cross_scores
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class LabelConfig:
     both_orders: bool = True
     batch_size: int = 64
     max_length: int | None = None
+    precision: str = "fp32"
     data_dir: Path | None = None
     show_progress: bool = False
 
@@ -44,6 +46,10 @@ class LabelConfig:
             raise TransencError("label: give at least one model")
         if self.kind not in KINDS:
             raise TransencError(f"unknown kind {self.kind!r}; use one of {', '.join(KINDS)}")
+        if self.precision not in PRECISIONS:
+            raise TransencError(
+                f"unknown precision {self.precision!r}; use one of {', '.join(PRECISIONS)}"
+            )
 
 
 @dataclass
@@ -60,9 +66,16 @@ class LabelResult:
 def score_with(model_name: str, kind: str, corpus: PairCorpus, config: LabelConfig) -> np.ndarray:
     if kind == "bi":
         model = load_bi_encoder(model_name, config.max_length)
-        return bi_scores(model, corpus, config.batch_size, config.show_progress)
+        return bi_scores(model, corpus, config.batch_size, config.show_progress, config.precision)
     model = load_cross_encoder(model_name, config.max_length)
-    return cross_scores(model, corpus, config.both_orders, config.batch_size, config.show_progress)
+    return cross_scores(
+        model,
+        corpus,
+        config.both_orders,
+        config.batch_size,
+        config.show_progress,
+        config.precision,
+    )
 
 
 def run(config: LabelConfig) -> LabelResult:
