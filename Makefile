@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STS_DATA ?= $(or $(TRANSENC_DATA),$(wildcard ../shared/data/sts),data/sts)
 export TRANSENC_DATA := $(STS_DATA)
 
-.PHONY: help install test test-slow check demo eval-default bench clean
+.PHONY: help install test test-slow check demo eval-default bench bench-quick bench-report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -41,8 +41,18 @@ demo: install ## Bootstrap the embedded model on 1000 STS-B train pairs (1 round
 eval-default: install ## Evaluate the embedded all-MiniLM-L6-v2 on the seven STS tasks
 	$(BIN)/transenc eval-sts default --data-dir "$(STS_DATA)"
 
-bench: install ## Run the benchmark scripts under bench/
-	$(BIN)/python -m bench.eval_speed --data-dir "$(STS_DATA)"
+BENCHES := labelling training round ceiling scaling
+
+bench: install ## Run the whole benchmark suite (about 1.5 h on 2 cores), then regenerate BENCHMARKS.md
+	set -e; for b in $(BENCHES) eval_speed; do $(BIN)/python -m bench.$$b --data-dir "$(STS_DATA)"; done
+	$(BIN)/python -m bench.report
+
+bench-quick: install ## The suite on small workloads (under 10 minutes), then regenerate BENCHMARKS.md
+	set -e; for b in $(BENCHES); do $(BIN)/python -m bench.$$b --quick --data-dir "$(STS_DATA)"; done
+	$(BIN)/python -m bench.report
+
+bench-report: ## Regenerate BENCHMARKS.md from the records in bench/results/
+	$(PYTHON) -m bench.report
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,38 +1,66 @@
-"""Shared helpers for benchmark scripts: a JSON record per run under bench/results/."""
+"""Shared helpers for benchmark scripts: arguments, timing, memory and a JSON record per run.
+
+Every benchmark appends one record (machine, versions, command, figures) to
+``bench/results/<name>.jsonl``; ``python -m bench.report`` turns the records into BENCHMARKS.md.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
+import resource
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
+from transenc.data.corpus import PairCorpus
 from transenc.versions import library_versions
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
+def arguments(description: str, extra: Callable[[argparse.ArgumentParser], None] | None = None):
+    """The options every benchmark takes: ``--data-dir`` and ``--quick``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/sts"))
+    parser.add_argument("--quick", action="store_true", help="a small workload (make bench-quick)")
+    if extra is not None:
+        extra(parser)
+    return parser.parse_args()
+
+
 def machine() -> dict:
     import torch
 
+    cpu = platform.processor() or platform.machine()
+    if Path("/proc/cpuinfo").is_file():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
     return {
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": cpu,
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
     }
 
 
-def record(name: str, figures: dict) -> Path:
+def record(name: str, figures: dict, quick: bool = False) -> Path:
     """Appends one JSON record (machine, versions, command, figures) for benchmark ``name``."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     entry = {
         "benchmark": name,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": "python " + shlex.join(sys.argv),
+        "command": "python -m " + shlex.join([_module_name(), *sys.argv[1:]]),
+        "quick": quick,
         "machine": machine(),
         "versions": library_versions(),
         "figures": figures,
@@ -40,4 +68,39 @@ def record(name: str, figures: dict) -> Path:
     path = RESULTS_DIR / f"{name}.jsonl"
     with path.open("a") as handle:
         handle.write(json.dumps(entry) + "\n")
+    print(f"recorded in {path}")
     return path
+
+
+def _module_name() -> str:
+    script = Path(sys.argv[0]).resolve()
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return ".".join(script.relative_to(root).with_suffix("").parts)
+    except ValueError:
+        return str(script)
+
+
+def timed(work: Callable[[], object]) -> tuple[object, float]:
+    """``work()``'s result and its wall time in seconds."""
+    start = time.perf_counter()
+    result = work()
+    return result, time.perf_counter() - start
+
+
+def peak_rss_gib() -> float:
+    """This process's peak resident memory so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def sample(corpus: PairCorpus, size: int, seed: int = 0) -> PairCorpus:
+    """A seeded random ``size``-pair sample of ``corpus`` (all of it when smaller)."""
+    if size >= len(corpus):
+        return corpus
+    rows = np.sort(np.random.default_rng(seed).choice(len(corpus), size, replace=False))
+    return corpus.select(rows, name=f"{corpus.name} (sample of {size})")
+
+
+def show(figures: dict) -> None:
+    for key, value in figures.items():
+        print(f"{key}: {value}")

@@ -124,3 +124,69 @@ def test_bootstrap_bad_label_file_for_train_bi(tmp_path, tiny_bi):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {bad}:1: not a transenc pseudo-label file")
     assert not (tmp_path / "o").exists()
+
+
+def test_bf16_training_and_labelling(tmp_path, tiny_bi):
+    from sentence_transformers import CrossEncoder
+
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("a man plays guitar||a man is playing\nthe dog runs||a cat sits\n" * 4)
+    labels = tmp_path / "bi.tsv"
+    result = runner.invoke(
+        app,
+        [
+            "label",
+            "--pairs",
+            str(pairs),
+            "--out",
+            str(labels),
+            "-m",
+            str(tiny_bi),
+            "--precision",
+            "bf16",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    outputs = {}
+    for precision in ("fp32", "bf16"):
+        recipe = tmp_path / f"{precision}.toml"
+        recipe.write_text(
+            f"[cross]\nepochs = 1\nbatch_size = 4\nlearning_rate = 1e-3\nmax_length = 16\n"
+            f'precision = "{precision}"\n'
+        )
+        outputs[precision] = tmp_path / f"cross-{precision}"
+        result = runner.invoke(
+            app,
+            [
+                "train-cross",
+                "--labels",
+                str(labels),
+                "--out",
+                str(outputs[precision]),
+                "-m",
+                str(tiny_bi),
+                "--recipe",
+                str(recipe),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    scores = {
+        p: CrossEncoder(str(folder)).predict([("a man plays guitar", "a cat sits")])
+        for p, folder in outputs.items()
+    }
+    assert scores["fp32"] != scores["bf16"]  # same seed: only the precision differs
+    result = runner.invoke(
+        app,
+        [
+            "label",
+            "--pairs",
+            str(pairs),
+            "--out",
+            str(labels),
+            "-m",
+            str(tiny_bi),
+            "--precision",
+            "fp16",
+        ],
+    )
+    assert result.exit_code == 2 and "unknown precision 'fp16'" in result.output
