@@ -170,6 +170,27 @@ def ceiling(f: dict) -> str:
     )
 
 
+def eval_speed(f: dict) -> str:
+    rows = [
+        [
+            "baseline: `encode(s1)`, `encode(s2)` per task",
+            f["sentences_encoded_baseline"],
+            f["baseline_seconds"],
+            f["spearman"]["avg"],
+        ],
+        [
+            "transenc `eval-sts`: distinct sentences once",
+            f["sentences_encoded_transenc"],
+            f["transenc_seconds"],
+            f["spearman"]["avg"],
+        ],
+    ]
+    return table(["path", "sentences encoded", "seconds", "7-task avg"], rows) + (
+        f"\n\nSpeed-up {f['speedup']}x; largest Spearman difference between the paths "
+        f"{f['max_spearman_difference']}."
+    )
+
+
 def generic(f: dict) -> str:
     return "```json\n" + json.dumps(f, indent=2)[:3000] + "\n```"
 
@@ -180,6 +201,7 @@ RENDER = {
     "round": round_,
     "scaling": scaling,
     "ceiling": ceiling,
+    "eval_speed": eval_speed,
 }
 TITLES = {
     "labelling": "Labelling throughput (STS pool, embedded model)",
