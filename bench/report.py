@@ -1,8 +1,8 @@
 """Regenerates the measured part of BENCHMARKS.md from the records in bench/results/.
 
-For every benchmark the latest full record and the latest quick one (if any) become a table,
-each with the command that produced it and the machine it ran on. Text outside the markers in
-BENCHMARKS.md (written by hand: experiments and their reading) is kept as it is.
+For every benchmark the latest record of each distinct command becomes a table (full runs
+before quick ones), with the command that produced it and the machine it ran on. Text outside
+the markers in BENCHMARKS.md (written by hand: experiments and their reading) is kept as is.
 
     python -m bench.report
 """
@@ -19,14 +19,18 @@ END = "<!-- end of generated section -->"
 ORDER = ("labelling", "training", "round", "scaling", "ceiling", "eval_speed", "bootstrap_quality")
 
 
-def latest_records() -> dict[str, dict[bool, dict]]:
-    found: dict[str, dict[bool, dict]] = {}
+def latest_records() -> dict[str, dict[str, dict]]:
+    """The latest record of each distinct command, per benchmark, full runs first."""
+    found: dict[str, dict[str, dict]] = {}
     for path in sorted(RESULTS_DIR.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             if line.strip():
                 entry = json.loads(line)
-                found.setdefault(entry["benchmark"], {})[bool(entry.get("quick"))] = entry
-    return found
+                found.setdefault(entry["benchmark"], {})[entry["command"]] = entry
+    return {
+        name: dict(sorted(entries.items(), key=lambda item: bool(item[1].get("quick"))))
+        for name, entries in found.items()
+    }
 
 
 def table(header: list[str], rows: list[list]) -> str:
@@ -64,7 +68,7 @@ def labelling(f: dict) -> str:
             "seconds",
             "pairs/s",
             "speed-up",
-            "max |diff|",
+            "max abs diff",
             "Spearman vs baseline",
             "goal met",
         ],
@@ -106,7 +110,7 @@ def training(f: dict) -> str:
 
 def round_(f: dict) -> str:
     tasks = list(next(iter(f["spearman"].values())))
-    rows = [[name, *[scores[t] for t in tasks]] for name, scores in f["spearman"].items()]
+    rows = [[name, *[f"{scores[t]:.2f}" for t in tasks]] for name, scores in f["spearman"].items()]
     ours, base = f["transenc"], f["baseline"]
     head = (
         f"{f['pairs']:,} STS-B train pairs, recipe `{f['recipe']}`. transenc: "
@@ -214,15 +218,13 @@ TITLES = {
 }
 
 
-def render(records: dict[str, dict[bool, dict]]) -> str:
+def render(records: dict[str, dict[str, dict]]) -> str:
     parts = [START]
     names = [n for n in ORDER if n in records] + sorted(set(records) - set(ORDER))
     for name in names:
         parts.append(f"\n## {TITLES.get(name, name)}\n")
-        for quick in (False, True):
-            entry = records[name].get(quick)
-            if entry is None:
-                continue
+        for entry in records[name].values():
+            quick = bool(entry.get("quick"))
             m = entry["machine"]
             parts.append(
                 f"**{'quick' if quick else 'full'} run**, {entry['time']}: `{entry['command']}`  \n"

@@ -66,85 +66,84 @@ def stsb_spearman(kind: str, folder: Path, test) -> float:
     return spearman_by_task(model, kind, {"stsb": test}, both_orders=True)["stsb"]
 
 
+# transenc's variants: (name, precision, length-grouped batches)
+VARIANTS = (
+    ("transenc fp32 grouped", "fp32", True),
+    ("transenc bf16 grouped", "bf16", True),
+    ("transenc bf16", "bf16", False),
+)
+
+
+def options(parser) -> None:
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=[name for name, _, _ in VARIANTS],
+        help="which transenc variants to run (the baselines always run)",
+    )
+    parser.add_argument("--kinds", nargs="+", default=["cross", "bi"], choices=["cross", "bi"])
+
+
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0])
+    args = arguments(__doc__.splitlines()[0], options)
     corpus = resolve_corpus("stsb:train", args.data_dir).without_scores()
     if args.quick:
         corpus = sample(corpus, 800)
     test = load_sts_task(args.data_dir, "stsb")
+    variants = [v for v in VARIANTS if v[0] in args.variants]
     rows = []
     with tempfile.TemporaryDirectory(prefix="transenc-bench-") as tmp:
         work = Path(tmp)
+
+        def measure(kind: str, path: str, examples: int, train) -> None:
+            folder, seconds = timed(train)
+            rows.append(
+                {
+                    "kind": kind,
+                    "path": path,
+                    "examples": examples,
+                    "seconds": round(seconds, 1),
+                    "examples_per_s": round(examples / seconds, 1),
+                    "stsb": round(stsb_spearman(kind, folder, test), 2),
+                }
+            )
+
         bi_labels = corpus.with_scores(bi_scores(load_bi_encoder("default"), corpus))
         write_labels(bi_labels, work / "bi_labels.tsv")
-
-        def measure(kind: str, path: str, examples: int, train) -> dict:
-            folder, seconds = timed(train)
-            return {
-                "kind": kind,
-                "path": path,
-                "examples": examples,
-                "seconds": round(seconds, 1),
-                "examples_per_s": round(examples / seconds, 1),
-                "stsb": round(stsb_spearman(kind, folder, test), 2),
-            }
-
-        examples = 2 * len(corpus)
-        rows.append(
-            measure(
-                "cross",
-                "baseline",
-                examples,
-                lambda: baseline_cross(bi_labels, work / "cross-baseline"),
-            )
+        measure(
+            "cross",
+            "baseline",
+            2 * len(corpus),
+            lambda: baseline_cross(bi_labels, work / "cross-baseline"),
         )
+        baseline_cross_model = load_cross_encoder(str(work / "cross-baseline" / "model"))
         cross_labels = corpus.with_scores(
-            cross_scores(
-                load_cross_encoder(str(work / "cross-baseline" / "model")), corpus, both_orders=True
-            )
+            cross_scores(baseline_cross_model, corpus, both_orders=True)
         )
         write_labels(cross_labels, work / "cross_labels.tsv")
-        for precision in ("fp32", "bf16"):
-            config = train_cross.TrainCrossConfig(
+        measure(
+            "bi", "baseline", len(corpus), lambda: baseline_bi(cross_labels, work / "bi-baseline")
+        )
+
+        for name, precision, grouped in variants:
+            cross = train_cross.TrainCrossConfig(
                 "default",
                 work / "bi_labels.tsv",
-                work / f"cross-{precision}",
-                settings=replace(CROSS, precision=precision),
+                work / f"cross-{name}",
+                settings=replace(CROSS, precision=precision, length_grouped=grouped),
                 seed=SEED,
             )
-            rows.append(
-                measure(
-                    "cross",
-                    f"transenc {precision}",
-                    examples,
-                    lambda c=config: train_cross.run(c).output,
-                )
-            )
-
-        rows.append(
-            measure(
-                "bi",
-                "baseline",
-                len(corpus),
-                lambda: baseline_bi(cross_labels, work / "bi-baseline"),
-            )
-        )
-        for precision in ("fp32", "bf16"):
-            config = train_bi.TrainBiConfig(
+            if "cross" in args.kinds:
+                measure("cross", name, 2 * len(corpus), lambda c=cross: train_cross.run(c).output)
+            bi = train_bi.TrainBiConfig(
                 "default",
                 work / "cross_labels.tsv",
-                work / f"bi-{precision}",
-                settings=replace(BI, precision=precision),
+                work / f"bi-{name}",
+                settings=replace(BI, precision=precision, length_grouped=grouped),
                 seed=SEED,
             )
-            rows.append(
-                measure(
-                    "bi",
-                    f"transenc {precision}",
-                    len(corpus),
-                    lambda c=config: train_bi.run(c).output,
-                )
-            )
+            if "bi" in args.kinds:
+                measure("bi", name, len(corpus), lambda c=bi: train_bi.run(c).output)
 
     for row in rows:
         base = next(r for r in rows if r["kind"] == row["kind"] and r["path"] == "baseline")

@@ -11,9 +11,11 @@ runner = CliRunner()
 def write_tiny_recipe(tmp_path):
     path = tmp_path / "tiny.toml"
     small = "epochs = 1\nbatch_size = 4\nlearning_rate = 1e-4\nmax_length = 16\n"
+    grouped = "length_grouped = true\n"  # the trainers run with transenc's batch sampler
     path.write_text(
         "rounds = 1\ncontrastive = true\n"
-        + "".join(f"[{s}]\n{small}" for s in ("contrastive_training", "cross", "bi"))
+        + f"[contrastive_training]\n{small}"
+        + "".join(f"[{s}]\n{small}{grouped}" for s in ("cross", "bi"))
     )
     return path
 
@@ -132,20 +134,12 @@ def test_bf16_training_and_labelling(tmp_path, tiny_bi):
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("a man plays guitar||a man is playing\nthe dog runs||a cat sits\n" * 4)
     labels = tmp_path / "bi.tsv"
-    result = runner.invoke(
-        app,
-        [
-            "label",
-            "--pairs",
-            str(pairs),
-            "--out",
-            str(labels),
-            "-m",
-            str(tiny_bi),
-            "--precision",
-            "bf16",
-        ],
-    )
+
+    def label(precision: str):
+        arguments = ["--pairs", str(pairs), "--out", str(labels), "-m", str(tiny_bi)]
+        return runner.invoke(app, ["label", *arguments, "--precision", precision])
+
+    result = label("bf16")
     assert result.exit_code == 0, result.output
     outputs = {}
     for precision in ("fp32", "bf16"):
@@ -175,18 +169,5 @@ def test_bf16_training_and_labelling(tmp_path, tiny_bi):
         for p, folder in outputs.items()
     }
     assert scores["fp32"] != scores["bf16"]  # same seed: only the precision differs
-    result = runner.invoke(
-        app,
-        [
-            "label",
-            "--pairs",
-            str(pairs),
-            "--out",
-            str(labels),
-            "-m",
-            str(tiny_bi),
-            "--precision",
-            "fp16",
-        ],
-    )
+    result = label("fp16")
     assert result.exit_code == 2 and "unknown precision 'fp16'" in result.output
