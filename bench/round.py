@@ -5,7 +5,7 @@ transenc runs ``transenc bootstrap --recipe bench/recipes/round.toml``; the base
 ``bench/baselines/naive_round.py`` (the same round with plain sentence-transformers calls and
 the same hyper-parameters). Each runs in its own process, so wall time and peak resident memory
 are its own. Both results are then evaluated the same way (Spearman per STS task; STS-B only
-with ``--quick``, which also cuts the corpus to 600 pairs).
+with ``--quick``, which also cuts the corpus to 400 pairs).
 
     python -m bench.round --data-dir ../shared/data/sts [--quick]
 """
@@ -45,7 +45,7 @@ def main() -> None:
         __doc__.splitlines()[0],
         lambda p: p.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-round"),
     )
-    max_pairs = 600 if args.quick else 0
+    max_pairs = 400 if args.quick else 0
     data = str(Path(args.data_dir).resolve())
     shutil.rmtree(args.out, ignore_errors=True)
     recipe = str(RECIPE)
