@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
-from bench.common import arguments, record, sample, show, timed
+from bench.common import arguments, record, show, timed
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
 from transenc.models import default_model_path
@@ -68,7 +68,7 @@ def main() -> None:
     }
     corpus = resolve_corpus("pool", args.data_dir)
     if args.quick:
-        corpus = sample(corpus, 3000)
+        corpus = corpus.sample(3000, seed=0)
     model = SentenceTransformer(str(default_model_path()), device="cpu")
     model.encode(["warm up"])
     sentences = list(corpus.sentences)

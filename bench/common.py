@@ -10,16 +10,12 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shlex
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from transenc.data.corpus import PairCorpus
 from transenc.versions import library_versions
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -86,19 +82,6 @@ def timed(work: Callable[[], object]) -> tuple[object, float]:
     start = time.perf_counter()
     result = work()
     return result, time.perf_counter() - start
-
-
-def peak_rss_gib() -> float:
-    """This process's peak resident memory so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-
-
-def sample(corpus: PairCorpus, size: int, seed: int = 0) -> PairCorpus:
-    """A seeded random ``size``-pair sample of ``corpus`` (all of it when smaller)."""
-    if size >= len(corpus):
-        return corpus
-    rows = np.sort(np.random.default_rng(seed).choice(len(corpus), size, replace=False))
-    return corpus.select(rows, name=f"{corpus.name} (sample of {size})")
 
 
 def show(figures: dict) -> None:

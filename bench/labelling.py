@@ -17,7 +17,7 @@ import torch
 from scipy.stats import spearmanr
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
-from bench.common import arguments, record, sample, show, timed
+from bench.common import arguments, record, show, timed
 from transenc.data.readers import resolve_corpus
 from transenc.models import default_model_path
 from transenc.scoring import bi_scores, cross_scores
@@ -62,7 +62,7 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0])
     corpus = resolve_corpus("pool", args.data_dir)
     if args.quick:
-        corpus = sample(corpus, 3000)
+        corpus = corpus.sample(3000, seed=0)
     path = str(default_model_path())
     rows = []
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import RESULTS_DIR, arguments, record, sample, show, timed
+from bench.common import RESULTS_DIR, arguments, record, show, timed
 from transenc.data.readers import resolve_corpus
 from transenc.models import default_model_path
 from transenc.recipe import load_recipe
@@ -111,7 +111,9 @@ def main() -> None:
         for size in sizes:
             work = Path(tmp) / str(size)
             work.mkdir()
-            for step, value in time_steps(sample(pool, size), work, recipe, cross_model).items():
+            for step, value in time_steps(
+                pool.sample(size, seed=0), work, recipe, cross_model
+            ).items():
                 table[step].append(value)
             print(size, {step: values[-1] for step, values in table.items()}, flush=True)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

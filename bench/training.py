@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.baselines import plain
-from bench.common import arguments, record, sample, show, timed
+from bench.common import arguments, record, show, timed
 from transenc.data.readers import resolve_corpus
 from transenc.data.sts import load_sts_task
 from transenc.evaluate import spearman_by_task
@@ -88,7 +88,7 @@ def main() -> None:
     args = arguments(__doc__.splitlines()[0], options)
     corpus = resolve_corpus("stsb:train", args.data_dir).without_scores()
     if args.quick:
-        corpus = sample(corpus, 500)
+        corpus = corpus.sample(500, seed=0)
     test = load_sts_task(args.data_dir, "stsb")
     variants = [v for v in VARIANTS if v[0] in args.variants]
     rows = []

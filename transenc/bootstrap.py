@@ -333,10 +333,7 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     """Reads the corpus, checks it and the recipe against an existing run, writes run files."""
     out, recipe = config.out, config.recipe
     corpus = resolve_corpus(config.pairs, config.data_dir, **config.corpus_options)
-    if 0 < recipe.max_pairs < len(corpus):
-        # a seeded random sample, kept in corpus order: a head would take one source only
-        rows = np.random.default_rng(recipe.seed).choice(len(corpus), recipe.max_pairs, False)
-        corpus = corpus.select(np.sort(rows), name=f"{corpus.name} (sample of {recipe.max_pairs})")
+    corpus = corpus.sample(recipe.max_pairs, recipe.seed)
     if len(corpus) < 2:
         raise TransencError(f"{config.pairs}: need at least 2 pairs, found {len(corpus)}")
     pairs_text = corpus.to_frame()[["sentence1", "sentence2"]].to_csv(

@@ -19,12 +19,13 @@ import numpy as np
 import torch
 
 from transenc.data.corpus import PairCorpus
+from transenc.recipe import PRECISIONS
 
 
 @contextmanager
 def precision_of(model, precision: str) -> Iterator[None]:
     """Inference in ``precision`` (``fp32`` or ``bf16``) on the model's device."""
-    if precision not in ("fp32", "bf16"):
+    if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}")
     autocast = (
         torch.autocast(model.device.type, dtype=torch.bfloat16)

@@ -14,7 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 from sentence_transformers import CrossEncoder
 from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 from sentence_transformers.cross_encoder.modules import Dense, Transformer
@@ -45,8 +44,7 @@ def mean_pooling_cross_encoder(path: str, dimension: int = 384) -> CrossEncoder:
 def main() -> None:
     head, lr, epochs, n = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     corpus = resolve_corpus("pool", DATA)
-    rows = np.random.default_rng(42).choice(len(corpus), n, False)
-    corpus = corpus.select(np.sort(rows), name="sample")
+    corpus = corpus.sample(n, seed=42)
     targets = cosine_to_target(bi_scores(load_bi_encoder("default"), corpus), "clip").tolist()
     s1, s2 = corpus.sentence1, corpus.sentence2
     seed_everything(42)

@@ -89,6 +89,14 @@ class PairCorpus:
         array = None if scores is None else np.asarray(scores, dtype=np.float64)
         return PairCorpus(self.sentences, self.index1, self.index2, array, self.name)
 
+    def sample(self, size: int, seed: int) -> PairCorpus:
+        """A seeded random ``size``-pair sample kept in corpus order (all pairs if fewer):
+        a head would take one source only."""
+        if not 0 < size < len(self):
+            return self
+        rows = np.random.default_rng(seed).choice(len(self), size, replace=False)
+        return self.select(np.sort(rows), name=f"{self.name} (sample of {size})")
+
     def select(self, rows: Sequence[int] | np.ndarray, name: str | None = None) -> PairCorpus:
         """The pairs at ``rows``, over a sentence table trimmed to what they use."""
         rows = np.asarray(rows, dtype=np.int64)
