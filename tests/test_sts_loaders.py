@@ -58,6 +58,15 @@ def test_named_subsets(mini_sts_dir):
     assert len(resolve_corpus("pool", data_dir=mini_sts_dir)) == 5
 
 
+def test_evaluation_pairs_are_the_scored_test_pairs_without_scores(mini_sts_dir):
+    pairs = resolve_corpus("eval-pairs", data_dir=mini_sts_dir)
+    assert pairs.scores is None
+    scored = [load_sts_task(mini_sts_dir, task) for task in STS_TASKS]
+    expected = {p for corpus in scored for p in corpus.pairs}
+    assert set(pairs.pairs) == expected
+    assert len(pairs) == len(expected)  # repeated pairs appear once
+
+
 def test_missing_data_dir(tmp_path):
     with pytest.raises(DataError, match="data directory not found"):
         load_sts_task(tmp_path / "nowhere", "stsb")
@@ -147,3 +156,13 @@ def test_real_transductive_pool(sts_data_dir):
     assert 30_000 < len(pool) < every_split
     assert pool.scores is None
     assert len(pool.sentences) < 2 * len(pool)
+
+
+def test_real_evaluation_pairs(sts_data_dir):
+    pairs = resolve_corpus("eval-pairs", data_dir=sts_data_dir)
+    scored = sum(len(load_sts_task(sts_data_dir, t)) for t in STS_TASKS)
+    assert scored == 18_850
+    # pairs repeated within or across the benchmark's tasks are kept once
+    assert 17_000 < len(pairs) < scored
+    unordered = lambda corpus: {tuple(sorted(pair)) for pair in corpus.pairs}  # noqa: E731
+    assert unordered(pairs) <= unordered(load_transductive_pool(sts_data_dir))

@@ -123,12 +123,13 @@ def pairs_info(
     corpus: Annotated[
         str,
         typer.Argument(
-            help="A pair file (.tsv/.csv/.jsonl/.txt), an STS data dir, 'pool', or "
-            "a named subset such as 'stsb:train'."
+            help="A pair file (.tsv/.csv/.jsonl/.txt), an STS data dir, 'pool', "
+            "'eval-pairs', or a named subset such as 'stsb:train'."
         ),
     ],
     data_dir: Annotated[
-        Path | None, typer.Option(help="STS data directory for 'pool' and named subsets.")
+        Path | None,
+        typer.Option(help="STS data directory for 'pool', 'eval-pairs' and named subsets."),
     ] = None,
     file_format: Annotated[
         str | None,
@@ -168,7 +169,10 @@ def _recipe(recipe: str | None, rounds: int | None, seed: int | None, contrastiv
 @app.command()
 def bootstrap(
     pairs: Annotated[
-        str, typer.Option(help="Unlabeled pairs: a file, an STS data dir, 'pool' or 'stsb:train'.")
+        str,
+        typer.Option(
+            help="Unlabeled pairs: a file, an STS data dir, 'pool', 'eval-pairs' or 'stsb:train'."
+        ),
     ],
     out: Annotated[Path, typer.Option(file_okay=False, help="Run directory (resumable).")],
     model: ModelOption = None,

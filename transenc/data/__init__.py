@@ -5,6 +5,7 @@ from transenc.data.readers import read_pair_file, resolve_corpus
 from transenc.data.sts import (
     STS_TASKS,
     default_data_dir,
+    load_evaluation_pairs,
     load_sts_task,
     load_transductive_pool,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "PairCorpus",
     "STS_TASKS",
     "default_data_dir",
+    "load_evaluation_pairs",
     "load_sts_task",
     "load_transductive_pool",
     "read_pair_file",

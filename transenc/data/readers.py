@@ -6,7 +6,8 @@ Supported files, chosen by extension unless ``fmt`` is given:
 - ``.txt``: one pair per line as ``sentence one||sentence two``.
 
 A corpus spec is a file, an STS data directory (its transductive pool), ``pool`` (the pool of
-the data directory), or a named subset such as ``stsb:train``, ``sickr:test`` or ``sts15``.
+the data directory), ``eval-pairs`` (the pairs the STS evaluation scores, without their scores),
+or a named subset such as ``stsb:train``, ``sickr:test`` or ``sts15``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import json
 from pathlib import Path
 
 from transenc.data.corpus import PairCorpus
-from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task, load_transductive_pool
+from transenc.data.sts import (
+    STS_TASKS,
+    default_data_dir,
+    load_evaluation_pairs,
+    load_sts_task,
+    load_transductive_pool,
+)
 from transenc.data.textfile import clean_sentence, parse_score, read_lines, read_text
 from transenc.errors import DataError
 
@@ -63,7 +70,8 @@ def read_pair_file(
 
 
 def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options) -> PairCorpus:
-    """The unlabeled corpus a spec names: a file, an STS data dir, ``pool`` or ``task[:split]``.
+    """The unlabeled corpus a spec names: a file, an STS data dir, ``pool``, ``eval-pairs`` or
+    ``task[:split]``.
 
     Named subsets drop gold scores; SemEval years include their unscored pairs.
     """
@@ -73,14 +81,16 @@ def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options
     if path.is_dir():
         return load_transductive_pool(path)
     task, _, split = spec.partition(":")
-    if spec == "pool" or task in STS_TASKS:
+    named = {"pool": load_transductive_pool, "eval-pairs": load_evaluation_pairs}
+    if spec in named or task in STS_TASKS:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
-        if spec == "pool":
-            return load_transductive_pool(root)
+        if spec in named:
+            return named[spec](root)
         return load_sts_task(root, task, split or "test", scored_only=False)
     raise DataError(
         spec,
-        f"no such file or directory, and not a named corpus (pool, {', '.join(STS_TASKS)}, "
+        f"no such file or directory, and not a named corpus (pool, eval-pairs, "
+        f"{', '.join(STS_TASKS)}, "
         "stsb:train, ...)",
     )
 

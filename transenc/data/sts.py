@@ -98,6 +98,15 @@ def load_transductive_pool(data_dir: str | Path) -> PairCorpus:
     return PairCorpus(pool.sentences, pool.index1, pool.index2, None, f"{data_dir}:pool")
 
 
+def load_evaluation_pairs(data_dir: str | Path) -> PairCorpus:
+    """The pairs ``eval-sts`` scores (STS12-16, STS-B test, SICK-R test), labels dropped and
+    repeated pairs removed: the transductive setting restricted to the benchmark's own inputs.
+    Which pairs a benchmark scores is known without reading any score."""
+    parts = [load_sts_task(data_dir, task, "test") for task in STS_TASKS]
+    pairs = PairCorpus.concat(parts).deduplicated()
+    return PairCorpus(pairs.sentences, pairs.index1, pairs.index2, None, f"{data_dir}:eval-pairs")
+
+
 # --- internals -------------------------------------------------------------------------------
 
 
