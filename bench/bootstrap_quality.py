@@ -1,10 +1,14 @@
-"""Benchmark: quality and cost of a bootstrap run on the reference workload, per seed.
+"""Benchmark: quality and cost of a bootstrap run, per seed, and the spread over seeds.
 
 Runs ``transenc bootstrap`` (library API) once per seed, each in its own run directory, and
-records the per-round STS table, the wall time and the peak resident memory. Re-running resumes
-finished seeds instead of retraining them.
+records one JSON line per seed: the per-round STS table, the time the stages took (training and
+labelling apart from evaluation, summed over the stage manifests so a resumed run reports its
+whole cost) and the peak resident memory. Re-running resumes unfinished seeds and re-records
+finished ones without retraining, so a long series can be spread over several sessions;
+``python -m bench.report`` shows the latest record of every seed and the mean and spread of the
+final round.
 
-    python -m bench.bootstrap_quality --recipe cpu --pairs stsb:train --seeds 1 2 3 \
+    python -m bench.bootstrap_quality --recipe cpu --pairs eval-pairs --seeds 1 2 3 \
         --data-dir ../shared/data/sts --out runs/bench-quality
 """
 
@@ -13,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import time
 from pathlib import Path
 
 from bench.common import record
@@ -21,14 +24,20 @@ from transenc.bootstrap import BootstrapConfig, run
 from transenc.recipe import load_recipe
 
 
-def stage_seconds(run_dir: Path) -> float:
-    return sum(json.loads(p.read_text())["seconds"] for p in run_dir.rglob("*.manifest.json"))
+def stage_seconds(run_dir: Path) -> dict[str, float]:
+    """Seconds the run's stages took, summed over their manifests (so a resumed run still
+    reports its whole cost): ``work`` (contrastive, labelling, training) and ``eval``."""
+    seconds = {"work": 0.0, "eval": 0.0}
+    for manifest in run_dir.rglob("*.manifest.json"):
+        kind = "eval" if manifest.name == "eval.manifest.json" else "work"
+        seconds[kind] += json.loads(manifest.read_text())["seconds"]
+    return {kind: round(value, 1) for kind, value in seconds.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", default="published")
-    parser.add_argument("--pairs", default="stsb:train")
+    parser.add_argument("--recipe", default="cpu")
+    parser.add_argument("--pairs", default="eval-pairs")
     parser.add_argument("--model", action="append", default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/sts"))
@@ -37,7 +46,6 @@ def main() -> None:
 
     for seed in args.seeds:
         recipe = load_recipe(args.recipe).with_overrides(seed=seed)
-        started = time.time()
         result = run(
             BootstrapConfig(
                 pairs=args.pairs,
@@ -49,21 +57,20 @@ def main() -> None:
             ),
             say=print,
         )
+        seconds = stage_seconds(result.run_dir)
         figures = {
             "recipe": recipe.name,
             "pairs": args.pairs,
+            "models": args.model or ["default"],
             "seed": seed,
-            "wall_seconds_this_invocation": round(time.time() - started, 1),
-            # summed over manifests, so a resumed run still reports its whole cost
-            "stage_seconds_total": round(stage_seconds(result.run_dir), 1),
-            "stages_run": len(result.stages_run),
-            "stages_skipped": len(result.stages_skipped),
+            "rounds": recipe.rounds,
+            "work_seconds": seconds["work"],
+            "eval_seconds": seconds["eval"],
             "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
             "table": result.table,
             "run_dir": str(result.run_dir),
         }
-        path = record("bootstrap_quality", figures)
-        print(f"seed {seed}: recorded in {path}")
+        record("bootstrap_quality", figures)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from bench.common import RESULTS_DIR
 
 BENCHMARKS_MD = RESULTS_DIR.parent.parent / "BENCHMARKS.md"
@@ -20,13 +22,16 @@ ORDER = ("labelling", "training", "round", "scaling", "ceiling", "eval_speed", "
 
 
 def latest_records() -> dict[str, dict[str, dict]]:
-    """The latest record of each distinct command, per benchmark, full runs first."""
+    """The latest record of each distinct command (and seed, for runs over seeds), per
+    benchmark, full runs first."""
     found: dict[str, dict[str, dict]] = {}
     for path in sorted(RESULTS_DIR.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             if line.strip():
                 entry = json.loads(line)
-                found.setdefault(entry["benchmark"], {})[entry["command"]] = entry
+                seed = entry["figures"].get("seed")
+                key = entry["command"] + ("" if seed is None else f" (seed {seed})")
+                found.setdefault(entry["benchmark"], {})[key] = entry
     return {
         name: dict(sorted(entries.items(), key=lambda item: bool(item[1].get("quick"))))
         for name, entries in found.items()
@@ -195,6 +200,78 @@ def eval_speed(f: dict) -> str:
     )
 
 
+def bootstrap_quality(entries: list[dict]) -> str:
+    """Per (recipe, corpus, models): each seed's final round, the mean and spread over seeds,
+    and each seed's per-round table."""
+    groups: dict[tuple, list[dict]] = {}
+    for entry in entries:
+        f = entry["figures"]
+        groups.setdefault((f["recipe"], f["pairs"], tuple(f["models"])), []).append(entry)
+    parts = []
+    for (recipe, pairs, models), group in groups.items():
+        group.sort(key=lambda e: e["figures"]["seed"])
+        rows, finals = [], {"bi": [], "cross": []}
+        for entry in group:
+            f = entry["figures"]
+            last = f"round {f['rounds']}"
+            start = f["table"]["start bi"]["avg"]
+            bi, cross = f["table"][f"{last} bi"]["avg"], f["table"][f"{last} cross"]["avg"]
+            finals["bi"].append(bi)
+            finals["cross"].append(cross)
+            rows.append(
+                [
+                    f["seed"],
+                    f"{f['work_seconds'] / 60:.1f}",
+                    f"{f['eval_seconds'] / 60:.1f}",
+                    f["peak_rss_gib"],
+                    f"{start:.2f}",
+                    f"{bi:.2f}",
+                    f"{bi - start:+.2f}",
+                    f"{cross:.2f}",
+                    f"`{entry['command']}`",
+                ]
+            )
+        if len(group) > 1:
+            bi, cross = np.array(finals["bi"]), np.array(finals["cross"])
+            rows.append(
+                [
+                    f"mean ± sd ({len(group)} seeds)",
+                    "",
+                    "",
+                    "",
+                    f"{start:.2f}",
+                    f"{bi.mean():.2f} ± {bi.std(ddof=1):.2f}",
+                    f"{bi.mean() - start:+.2f}",
+                    f"{cross.mean():.2f} ± {cross.std(ddof=1):.2f}",
+                    "",
+                ]
+            )
+        parts.append(
+            f"Recipe `{recipe}`, corpus `{pairs}`, model(s) {', '.join(models)}; "
+            f"final round, 7-task average:\n\n"
+            + table(
+                [
+                    "seed",
+                    "train+label min",
+                    "eval min",
+                    "peak RSS GiB",
+                    "start bi",
+                    "final bi",
+                    "gain",
+                    "final cross",
+                    "command",
+                ],
+                rows,
+            )
+        )
+        for entry in group:
+            f = entry["figures"]
+            tasks = list(f["table"]["start bi"])
+            per_round = [[name, *[f"{v[t]:.2f}" for t in tasks]] for name, v in f["table"].items()]
+            parts.append(f"Seed {f['seed']}, per round:\n\n" + table(["model", *tasks], per_round))
+    return "\n\n".join(parts)
+
+
 def generic(f: dict) -> str:
     return "```json\n" + json.dumps(f, indent=2)[:3000] + "\n```"
 
@@ -207,6 +284,8 @@ RENDER = {
     "ceiling": ceiling,
     "eval_speed": eval_speed,
 }
+# benchmarks rendered as one section over all their records (seeds of one setting together)
+GROUP_RENDER = {"bootstrap_quality": bootstrap_quality}
 TITLES = {
     "labelling": "Labelling throughput (STS pool, embedded model)",
     "training": "Training throughput (train-cross, train-bi)",
@@ -214,14 +293,14 @@ TITLES = {
     "scaling": "Scaling with corpus size",
     "ceiling": "Hardware ceiling",
     "eval_speed": "STS evaluation speed",
-    "bootstrap_quality": "Bootstrap quality per seed",
+    "bootstrap_quality": "Bootstrap quality over seeds",
 }
 
 
 def render(records: dict[str, dict[str, dict]]) -> str:
     parts = [START]
     names = [n for n in ORDER if n in records] + sorted(set(records) - set(ORDER))
-    for name in names:
+    for name in [n for n in names if n not in GROUP_RENDER]:
         parts.append(f"\n## {TITLES.get(name, name)}\n")
         for entry in records[name].values():
             quick = bool(entry.get("quick"))
@@ -233,6 +312,10 @@ def render(records: dict[str, dict[str, dict]]) -> str:
                 f"{entry['versions'].get('sentence-transformers')}\n"
             )
             parts.append(RENDER.get(name, generic)(entry["figures"]) + "\n")
+    for name, render_group in GROUP_RENDER.items():
+        if name in records:
+            parts.append(f"\n## {TITLES[name]}\n")
+            parts.append(render_group(list(records[name].values())) + "\n")
     parts.append(END)
     return "\n".join(parts)
 
