@@ -272,6 +272,22 @@ def test_killed_subprocess_resumes_to_identical_labels(pairs_file, tiny_bi, tmp_
     assert not list(killed.rglob("*.tmp"))
 
 
+def test_bi_round_start_initial_trains_every_round_from_the_start_model(
+    pairs_file, tiny_bi, tmp_path
+):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=2, contrastive=False, bi_round_start="initial")
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    starts = [
+        json.loads((out / f"round-{r}" / "train-bi.manifest.json").read_text())["input_paths"]
+        for r in (1, 2)
+    ]
+    assert starts[0]["start"] == starts[1]["start"] == str(tiny_bi)
+    # round 2's labels still come from round 1's bi-encoder
+    label_inputs = json.loads((out / "round-2" / "label-bi.manifest.json").read_text())
+    assert label_inputs["input_paths"]["bi0"] == str(out / "round-1" / "bi")
+
+
 def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):
     out = tmp_path / "run"
     recipe = tiny_recipe(rounds=1, contrastive=False, cross_label_weight=0.25)

@@ -87,6 +87,9 @@ def test_recipe_file_errors(tmp_path):
     path.write_text("label_precision = 'int8'\n")
     with pytest.raises(TransencError, match="label_precision must be one of"):
         load_recipe(path)
+    path.write_text("bi_round_start = 'first'\n")
+    with pytest.raises(TransencError, match="bi_round_start 'first' unknown; use one of previous"):
+        load_recipe(path)
 
 
 def test_recipe_file_overrides_defaults(tmp_path):

@@ -11,7 +11,8 @@ Run directory (fixed names)::
     RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
     RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (averaged over models)
     RUN_DIR/round-N/bi_targets.tsv    cross labels mixed with bi labels (cross_label_weight < 1)
-    RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (MSE on cosine)
+    RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (MSE on cosine), from the
+                                      previous round's bi-encoder or the initial one (recipe)
     RUN_DIR/round-N/metrics.json      STS scores after the round (with --eval-data)
     RUN_DIR/final/bi[-k]/, final/cross[-k]/, RUN_DIR/report.md
 
@@ -243,6 +244,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
             outputs.append(str(output))
         bis = outputs
 
+    initial_bis = list(bis)
     crosses: list[str] = []
     for r in range(1, recipe.rounds + 1):
         rdir = out / f"round-{r}"
@@ -286,7 +288,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
             bi_targets = _mix_step(runner, recipe, r, bi_labels, cross_labels, rdir / BI_TARGETS)
         # labels -> bi
         new_bis = []
-        for k, start in enumerate(bis):
+        for k, start in enumerate(initial_bis if recipe.bi_round_start == "initial" else bis):
             output = rdir / model_dir_name("bi", k, n)
             cfg = train_bi.TrainBiConfig(
                 start, bi_targets, output, recipe.bi, seed + 100 + k, config.show_progress

@@ -28,6 +28,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LABEL_MAPS = ("clip", "minmax")
+# where each round's bi-encoder training starts: the previous round's bi-encoder (published) or
+# the run's starting bi-encoder (after the contrastive stage, if any)
+BI_ROUND_STARTS = ("previous", "initial")
 # bf16 runs matrix products in bfloat16 (torch autocast): about twice as fast on CPUs with
 # AMX / AVX512-BF16, slower on CPUs without them; results differ from fp32 in the 3rd decimal.
 PRECISIONS = ("fp32", "bf16")
@@ -105,6 +108,10 @@ class Recipe:
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
             plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
             as published; below 1 the bi-encoder's own view regularises what it learns).
+        bi_round_start: each round trains the bi-encoder from the ``previous`` round's
+            bi-encoder (as published) or from the ``initial`` one (the run's starting bi-encoder,
+            after the contrastive stage if any), so that rounds do not stack fine-tunings;
+            labels always come from the latest bi-encoder.
         max_pairs: train on a random sample of this many pairs, drawn with ``seed`` (``0``: all).
         label_precision: ``fp32`` (labels exact) or ``bf16`` (faster on CPUs with bfloat16
             units; labels differ in the 3rd decimal, rank agreement above 0.999).
@@ -117,6 +124,7 @@ class Recipe:
     label_map: str = "clip"
     cross_label_both_orders: bool = True
     cross_label_weight: float = 1.0
+    bi_round_start: str = "previous"
     max_pairs: int = 0
     seed: int = 42
     label_batch_size: int = 64
@@ -135,6 +143,11 @@ class Recipe:
         if not 0 < self.cross_label_weight <= 1:
             raise TransencError("recipe cross_label_weight must be in (0, 1]")
         self.cross_label_weight = float(self.cross_label_weight)
+        if self.bi_round_start not in BI_ROUND_STARTS:
+            raise TransencError(
+                f"recipe bi_round_start {self.bi_round_start!r} unknown; use one of "
+                f"{', '.join(BI_ROUND_STARTS)}"
+            )
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if self.label_batch_size < 1:
