@@ -254,7 +254,7 @@ def bootstrap_quality(entries: list[dict]) -> str:
                     "seed",
                     "train+label min",
                     "eval min",
-                    "peak RSS GiB",
+                    "peak RSS GiB (process so far)",
                     "start bi",
                     "final bi",
                     "gain",
