@@ -103,12 +103,20 @@ def spearman_by_task(
     show_progress: bool = False,
 ) -> dict[str, float]:
     """Spearman x100 of an already loaded model on each benchmark, plus their average."""
-    names = list(benchmarks)
     pooled = PairCorpus.concat(benchmarks.values())
     if kind == "bi":
         predicted = bi_scores(model, pooled, batch_size, show_progress)
     else:
         predicted = cross_scores(model, pooled, both_orders, batch_size, show_progress)
+    return spearman_of_scores(benchmarks, predicted)
+
+
+def spearman_of_scores(
+    benchmarks: dict[str, PairCorpus], predicted: np.ndarray
+) -> dict[str, float]:
+    """Spearman x100 of ``predicted`` (scores for the benchmarks' pairs, concatenated in order)
+    against each benchmark's gold scores, plus their average."""
+    names = list(benchmarks)
     bounds = np.cumsum([0] + [len(benchmarks[n]) for n in names])
     result = {}
     for name, start, stop in zip(names, bounds[:-1], bounds[1:], strict=True):

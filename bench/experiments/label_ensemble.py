@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-from scipy.stats import spearmanr
-
 from transenc.data.corpus import PairCorpus
-from transenc.evaluate import load_tasks
+from transenc.evaluate import format_table, load_tasks, spearman_of_scores
 from transenc.labels import write_labels
 from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.scoring import bi_scores, cross_scores
@@ -40,18 +37,14 @@ def main() -> None:
     pairs = PairCorpus.concat(tasks.values())
     bi = bi_scores(load_bi_encoder(args.bi), pairs)
     cross = cross_scores(load_cross_encoder(args.cross), pairs, both_orders=True)
-    bounds = np.cumsum([0] + [len(t) for t in tasks.values()])
-    print("weight", *tasks, "avg", sep="\t")
-    for weight in WEIGHTS:
-        mixed = weight * cross + (1 - weight) * bi
-        row = [
-            100 * spearmanr(task.scores, mixed[start:end]).statistic
-            for task, start, end in zip(tasks.values(), bounds[:-1], bounds[1:], strict=True)
-        ]
-        print(weight, *(f"{value:.2f}" for value in row), f"{np.mean(row):.2f}", sep="\t")
+
+    def mix(weight: float):
+        return weight * cross + (1 - weight) * bi
+
+    rows = {f"w = {w}": spearman_of_scores(tasks, mix(w)) for w in WEIGHTS}
+    print(format_table(rows))
     if args.write_labels:
-        mixed = args.weight * cross + (1 - args.weight) * bi
-        write_labels(pairs.with_scores(mixed), args.write_labels)
+        write_labels(pairs.with_scores(mix(args.weight)), args.write_labels)
         print(f"labels (weight {args.weight}) written to {args.write_labels}")
 
 

@@ -13,9 +13,9 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import spearmanr
 
-from transenc.evaluate import load_tasks
+from transenc.data.corpus import PairCorpus
+from transenc.evaluate import format_table, load_tasks, spearman_of_scores
 from transenc.labels import read_labels
 
 
@@ -26,21 +26,20 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = load_tasks(args.data_dir)
-    print("labels", *tasks, "avg", sep="\t")
+    benchmark_pairs = PairCorpus.concat(tasks.values()).pairs
+    rows = {}
     for path in args.labels:
         labels = read_labels(path)
         score_of = {}
         for (first, second), score in zip(labels.pairs, labels.scores, strict=True):
             score_of[first, second] = score
             score_of.setdefault((second, first), score)
-        row = []
-        for name, task in tasks.items():
-            missing = [pair for pair in task.pairs if pair not in score_of]
-            if missing:
-                raise SystemExit(f"{path}: {len(missing)} pairs of {name} are not in the file")
-            predicted = [score_of[pair] for pair in task.pairs]
-            row.append(100 * spearmanr(task.scores, predicted).statistic)
-        print(path, *(f"{value:.2f}" for value in row), f"{np.mean(row):.2f}", sep="\t")
+        missing = sum(pair not in score_of for pair in benchmark_pairs)
+        if missing:
+            raise SystemExit(f"{path}: {missing} benchmark pairs are not in the file")
+        predicted = np.array([score_of[pair] for pair in benchmark_pairs])
+        rows[str(path)] = spearman_of_scores(tasks, predicted)
+    print(format_table(rows))
 
 
 if __name__ == "__main__":
