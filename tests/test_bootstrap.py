@@ -290,7 +290,7 @@ def test_bi_round_start_initial_trains_every_round_from_the_start_model(
 
 def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):
     out = tmp_path / "run"
-    recipe = tiny_recipe(rounds=1, contrastive=False, cross_label_weight=0.25)
+    recipe = tiny_recipe(rounds=1, contrastive=False, cross_label_weight=0.25, bi_loss="cosent")
     bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
     round_dir = out / "round-1"
     cross, bi = (
@@ -301,3 +301,5 @@ def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):
     np.testing.assert_allclose(targets.scores, 0.25 * cross.scores + 0.75 * bi.scores, atol=1e-6)
     manifest = json.loads((round_dir / "train-bi.manifest.json").read_text())
     assert manifest["input_paths"]["labels"].endswith("bi_targets.tsv")
+    assert manifest["config"]["loss"] == "cosent"
+    assert "CoSENTLoss" in (round_dir / "bi" / "README.md").read_text()

@@ -171,3 +171,39 @@ def test_bf16_training_and_labelling(tmp_path, tiny_bi):
     assert scores["fp32"] != scores["bf16"]  # same seed: only the precision differs
     result = label("fp16")
     assert result.exit_code == 2 and "unknown precision 'fp16'" in result.output
+
+
+def test_train_bi_with_the_cosent_loss(tmp_path, tiny_bi):
+    from scipy.stats import spearmanr
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.data import PairCorpus
+    from transenc.labels import write_labels
+
+    words = "red blue green cat dog bird sun moon star tree".split()
+    pairs = [(a, b) for i, a in enumerate(words) for b in words[i + 1 :]]
+    start = SentenceTransformer(str(tiny_bi))
+
+    def cosines(model):
+        first = model.encode([a for a, _ in pairs], normalize_embeddings=True)
+        second = model.encode([b for _, b in pairs], normalize_embeddings=True)
+        return (first * second).sum(axis=1)
+
+    # labels that rank the pairs against the starting model's cosines
+    targets = -cosines(start)
+    labels = tmp_path / "labels.tsv"
+    first, second = zip(*pairs, strict=True)
+    write_labels(PairCorpus.from_pairs(list(first), list(second), scores=targets), labels)
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("[bi]\nepochs = 8\nbatch_size = 16\nlearning_rate = 1e-3\nmax_length = 8\n")
+    out = tmp_path / "bi"
+    base = ["train-bi", "--labels", str(labels), "-m", str(tiny_bi), "--recipe", str(recipe)]
+    result = runner.invoke(app, [*base, "--out", str(out), "--loss", "cosent"])
+    assert result.exit_code == 0, result.output
+    assert "CoSENTLoss" in (out / "README.md").read_text()
+    before = spearmanr(cosines(start), targets).statistic
+    after = spearmanr(cosines(SentenceTransformer(str(out))), targets).statistic
+    assert before < -0.99 and after > before + 0.3  # the ranking moved towards the labels
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "x"), "--loss", "l1"])
+    assert result.exit_code == 2 and "bi-encoder loss 'l1' unknown" in result.stderr
+    assert not (tmp_path / "x").exists()

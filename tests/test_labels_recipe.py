@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -5,6 +8,7 @@ import pytest
 from transenc.data import PairCorpus
 from transenc.errors import DataError, TransencError
 from transenc.labels import cosine_to_target, read_labels, write_labels
+from transenc import recipe as recipe_module
 from transenc.recipe import Recipe, load_recipe, shipped_recipes
 
 
@@ -108,3 +112,20 @@ def test_mix_labels_needs_the_same_pairs():
     np.testing.assert_allclose(mix_labels(a, b, 0.75).scores, [0.75, 0.25])
     with pytest.raises(DataError, match="pairs differ"):
         mix_labels(a, PairCorpus.from_pairs(["a", "x"], ["c", "d"], [0.0, 1.0]), 0.5)
+
+
+def test_bi_loss_key():
+    from transenc.stages.train_bi import BI_LOSSES
+
+    assert set(BI_LOSSES) == set(recipe_module.BI_LOSSES)  # the two lists agree
+    default = load_recipe("cpu")
+    cosent = default.with_overrides(bi_loss="cosent")
+    assert cosent.fingerprint() != default.fingerprint()
+    # at its default the key is left out of the fingerprint: runs made before it still resume
+    data = default.to_dict()
+    del data["bi_loss"]
+    assert default.fingerprint() == hashlib.sha256(
+        json.dumps(data, sort_keys=True).encode()
+    ).hexdigest()
+    with pytest.raises(TransencError, match="bi_loss 'l1' unknown; use one of cosine-mse, cosent"):
+        default.with_overrides(bi_loss="l1")

@@ -291,13 +291,22 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         for k, start in enumerate(initial_bis if recipe.bi_round_start == "initial" else bis):
             output = rdir / model_dir_name("bi", k, n)
             cfg = train_bi.TrainBiConfig(
-                start, bi_targets, output, recipe.bi, seed + 100 + k, config.show_progress
+                start,
+                bi_targets,
+                output,
+                recipe.bi,
+                seed + 100 + k,
+                config.show_progress,
+                recipe.bi_loss,
             )
+            stage_config = {"settings": recipe.bi, "seed": seed + 100 + k}
+            if recipe.bi_loss != "cosine-mse":  # absent at the default: older runs still resume
+                stage_config["loss"] = recipe.bi_loss
             runner.step(
                 Stage(
                     f"round-{r}/train-{output.name}",
                     rdir / f"train-{output.name}.manifest.json",
-                    {"settings": recipe.bi, "seed": seed + 100 + k},
+                    stage_config,
                     {"labels": bi_targets, "start": Path(start)},
                     {"model": output},
                 ),

@@ -329,14 +329,19 @@ def train_bi_command(
     model: Annotated[str, typer.Option("--model", "-m", help="Starting bi-encoder.")] = "default",
     recipe: Annotated[str | None, typer.Option(help="Recipe name or TOML file.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    loss: Annotated[
+        str | None, typer.Option(help="cosine-mse or cosent (default: the recipe's bi_loss).")
+    ] = None,
 ) -> None:
-    """cross -> bi: train a bi-encoder on cross-encoder labels with MSE on cosine."""
+    """cross -> bi: train a bi-encoder on cross-encoder labels through its cosine."""
     from transenc.stages import train_bi
 
     with user_errors():
         chosen = _recipe(recipe, None, seed, None)
         result = train_bi.run(
-            train_bi.TrainBiConfig(model, labels, out, chosen.bi, chosen.seed, True)
+            train_bi.TrainBiConfig(
+                model, labels, out, chosen.bi, chosen.seed, True, loss or chosen.bi_loss
+            )
         )
     typer.echo(
         f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "

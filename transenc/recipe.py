@@ -34,6 +34,11 @@ BI_ROUND_STARTS = ("previous", "initial")
 # bf16 runs matrix products in bfloat16 (torch autocast): about twice as fast on CPUs with
 # AMX / AVX512-BF16, slower on CPUs without them; results differ from fp32 in the 3rd decimal.
 PRECISIONS = ("fp32", "bf16")
+# the cross -> bi objectives (transenc.stages.train_bi.BI_LOSSES; kept here to avoid importing it)
+BI_LOSSES = ("cosine-mse", "cosent")
+# keys added after runs were made: left out of the fingerprint while at their default, so that
+# run directories made before they existed still resume
+_KEYS_ADDED_LATER = {"bi_loss": "cosine-mse"}
 DEFAULT_RECIPE = "published"
 RECIPES_PACKAGE = "transenc.recipes"
 
@@ -108,6 +113,8 @@ class Recipe:
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
             plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
             as published; below 1 the bi-encoder's own view regularises what it learns).
+        bi_loss: the cross -> bi objective: ``cosine-mse`` (published: MSE between cosine and
+            label) or ``cosent`` (the cosines rank each batch's pairs as the labels do).
         bi_round_start: each round trains the bi-encoder from the ``previous`` round's
             bi-encoder (as published) or from the ``initial`` one (the run's starting bi-encoder,
             after the contrastive stage if any), so that rounds do not stack fine-tunings;
@@ -125,6 +132,7 @@ class Recipe:
     cross_label_both_orders: bool = True
     cross_label_weight: float = 1.0
     bi_round_start: str = "previous"
+    bi_loss: str = "cosine-mse"
     max_pairs: int = 0
     seed: int = 42
     label_batch_size: int = 64
@@ -147,6 +155,10 @@ class Recipe:
             raise TransencError(
                 f"recipe bi_round_start {self.bi_round_start!r} unknown; use one of "
                 f"{', '.join(BI_ROUND_STARTS)}"
+            )
+        if self.bi_loss not in BI_LOSSES:
+            raise TransencError(
+                f"recipe bi_loss {self.bi_loss!r} unknown; use one of {', '.join(BI_LOSSES)}"
             )
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
@@ -190,7 +202,11 @@ class Recipe:
         return Recipe.from_dict(data)
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        data = self.to_dict()
+        for key, default in _KEYS_ADDED_LATER.items():
+            if data[key] == default:
+                del data[key]
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def to_toml(self) -> str:
         lines = ["# transenc recipe (resolved)"]

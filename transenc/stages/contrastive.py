@@ -42,7 +42,7 @@ class ContrastiveResult:
 
 
 def run(config: ContrastiveConfig) -> ContrastiveResult:
-    from sentence_transformers import losses
+    from sentence_transformers.sentence_transformer import losses
 
     started = time.time()
     sentences = resolve_corpus(str(config.pairs), config.data_dir).sentences

@@ -1,5 +1,9 @@
-"""cross -> bi: a bi-encoder learns the cross-encoder's labels with MSE on cosine
-(sentence-transformers ``CosineSimilarityLoss``)."""
+"""cross -> bi: a bi-encoder learns the cross-encoder's labels through its cosine.
+
+The objective is pluggable (``BI_LOSSES``): ``cosine-mse`` is the published one (MSE between
+cosine and label, sentence-transformers ``CosineSimilarityLoss``); ``cosent`` only asks the
+cosines to rank each batch's pairs as the labels do (``CoSENTLoss``), so the bi-encoder is not
+pushed to reproduce the labels' scale."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.models import load_bi_encoder
 from transenc.recipe import TrainSettings, _bi_defaults
@@ -15,6 +20,12 @@ from transenc.stages.train_cross import TrainResult
 from transenc.training import fit, model_card, save_model, seed_everything
 
 logger = logging.getLogger(__name__)
+
+# name -> (sentence-transformers loss class name, what the model card says)
+BI_LOSSES: dict[str, tuple[str, str]] = {
+    "cosine-mse": ("CosineSimilarityLoss", "MSE between cosine and label (CosineSimilarityLoss)"),
+    "cosent": ("CoSENTLoss", "pairwise ranking of cosines by label within a batch (CoSENTLoss)"),
+}
 
 
 @dataclass
@@ -27,11 +38,19 @@ class TrainBiConfig:
     settings: TrainSettings = field(default_factory=_bi_defaults)
     seed: int = 42
     show_progress: bool = False
+    loss: str = "cosine-mse"
+
+    def __post_init__(self) -> None:
+        if self.loss not in BI_LOSSES:
+            raise TransencError(
+                f"bi-encoder loss {self.loss!r} unknown; use one of {', '.join(BI_LOSSES)}"
+            )
 
 
 def run(config: TrainBiConfig) -> TrainResult:
-    from sentence_transformers import losses
+    from sentence_transformers.sentence_transformer import losses
 
+    loss_class, loss_description = BI_LOSSES[config.loss]
     started = time.time()
     corpus = read_labels(config.labels)
     columns = {
@@ -44,7 +63,7 @@ def run(config: TrainBiConfig) -> TrainResult:
     loss = fit(
         model,
         columns,
-        losses.CosineSimilarityLoss(model),
+        getattr(losses, loss_class)(model),
         config.settings,
         config.seed,
         config.show_progress,
@@ -55,7 +74,7 @@ def run(config: TrainBiConfig) -> TrainResult:
         [
             f"start: `{config.model}`",
             f"labels: `{config.labels}` ({len(corpus)} pairs, cross-encoder scores)",
-            "loss: MSE between cosine and label (CosineSimilarityLoss)",
+            f"loss: {loss_description}",
             f"settings: {config.settings}",
             f"seed: {config.seed}",
         ],
