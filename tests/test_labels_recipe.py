@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from transenc import recipe as recipe_module
 from transenc.data import PairCorpus
 from transenc.errors import DataError, TransencError
 from transenc.labels import cosine_to_target, read_labels, write_labels
-from transenc import recipe as recipe_module
 from transenc.recipe import Recipe, load_recipe, shipped_recipes
 
 
@@ -124,8 +124,9 @@ def test_bi_loss_key():
     # at its default the key is left out of the fingerprint: runs made before it still resume
     data = default.to_dict()
     del data["bi_loss"]
-    assert default.fingerprint() == hashlib.sha256(
-        json.dumps(data, sort_keys=True).encode()
-    ).hexdigest()
+    assert (
+        default.fingerprint()
+        == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    )
     with pytest.raises(TransencError, match="bi_loss 'l1' unknown; use one of cosine-mse, cosent"):
         default.with_overrides(bi_loss="l1")
