@@ -3,8 +3,11 @@
 per task and on average: the ceiling for a bi-encoder trained on those labels.
 
     python -m bench.experiments.label_quality RUN_DIR/round-1/*.tsv [--data-dir DIR]
+    python -m bench.experiments.label_quality "0.5*A/cross_labels.tsv+0.5*B/bi_labels.tsv"
 
-Pairs are matched in either order; a benchmark pair missing from a file is an error.
+An argument joining weighted files with ``+`` scores their weighted mean (the weights as given,
+scores as in the files): the quality of an ensemble of teachers. Pairs are matched in either
+order; a benchmark pair missing from a file is an error.
 """
 
 from __future__ import annotations
@@ -19,26 +22,34 @@ from transenc.evaluate import format_table, load_tasks, spearman_of_scores
 from transenc.labels import read_labels
 
 
+def scores_for(path: Path, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """The label file's score of each pair, matched in either order."""
+    labels = read_labels(path)
+    score_of = {}
+    for (first, second), score in zip(labels.pairs, labels.scores, strict=True):
+        score_of[first, second] = score
+        score_of.setdefault((second, first), score)
+    missing = sum(pair not in score_of for pair in pairs)
+    if missing:
+        raise SystemExit(f"{path}: {missing} benchmark pairs are not in the file")
+    return np.array([score_of[pair] for pair in pairs])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("labels", type=Path, nargs="+")
+    parser.add_argument("labels", nargs="+", help="label files, or weighted sums of them")
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/sts"))
     args = parser.parse_args()
 
     tasks = load_tasks(args.data_dir)
     benchmark_pairs = PairCorpus.concat(tasks.values()).pairs
     rows = {}
-    for path in args.labels:
-        labels = read_labels(path)
-        score_of = {}
-        for (first, second), score in zip(labels.pairs, labels.scores, strict=True):
-            score_of[first, second] = score
-            score_of.setdefault((second, first), score)
-        missing = sum(pair not in score_of for pair in benchmark_pairs)
-        if missing:
-            raise SystemExit(f"{path}: {missing} benchmark pairs are not in the file")
-        predicted = np.array([score_of[pair] for pair in benchmark_pairs])
-        rows[str(path)] = spearman_of_scores(tasks, predicted)
+    for argument in args.labels:
+        predicted = 0.0
+        for term in argument.split("+"):
+            weight, _, path = term.rpartition("*")
+            predicted = predicted + float(weight or 1) * scores_for(Path(path), benchmark_pairs)
+        rows[argument] = spearman_of_scores(tasks, predicted)
     print(format_table(rows))
 
 
