@@ -11,7 +11,7 @@ Run directory (fixed names)::
     RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
     RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (averaged over models)
     RUN_DIR/round-N/bi_targets.tsv    cross labels mixed with bi labels (cross_label_weight < 1)
-    RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (MSE on cosine), from the
+    RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (recipe bi_loss), from the
                                       previous round's bi-encoder or the initial one (recipe)
     RUN_DIR/round-N/metrics.json      STS scores after the round (with --eval-data)
     RUN_DIR/final/bi[-k]/, final/cross[-k]/, RUN_DIR/report.md
