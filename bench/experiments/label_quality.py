@@ -5,9 +5,9 @@ per task and on average: the ceiling for a bi-encoder trained on those labels.
     python -m bench.experiments.label_quality RUN_DIR/round-1/*.tsv [--data-dir DIR]
     python -m bench.experiments.label_quality "0.5*A/cross_labels.tsv+0.5*B/bi_labels.tsv"
 
-An argument joining weighted files with ``+`` scores their weighted mean (the weights as given,
-scores as in the files): the quality of an ensemble of teachers. Pairs are matched in either
-order; a benchmark pair missing from a file is an error.
+An argument joining weighted files with ``+`` scores their weighted sum (the weights as given,
+scores as in the files): the quality of an ensemble of teachers. ``NAME=ARGUMENT`` names the
+row. Pairs are matched in either order; a benchmark pair missing from a file is an error.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ def main() -> None:
     benchmark_pairs = PairCorpus.concat(tasks.values()).pairs
     rows = {}
     for argument in args.labels:
+        name, _, expression = argument.rpartition("=")
         predicted = 0.0
-        for term in argument.split("+"):
+        for term in expression.split("+"):
             weight, _, path = term.rpartition("*")
             predicted = predicted + float(weight or 1) * scores_for(Path(path), benchmark_pairs)
-        rows[argument] = spearman_of_scores(tasks, predicted)
+        rows[name or expression] = spearman_of_scores(tasks, predicted)
     print(format_table(rows))
 
 
