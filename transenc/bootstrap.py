@@ -49,7 +49,7 @@ from transenc.models import (
     load_cross_encoder,
     resolve_model,
 )
-from transenc.recipe import Recipe
+from transenc.recipe import DEFAULT_BI_LOSS, Recipe
 from transenc.stages import contrastive, label, train_bi, train_cross
 
 logger = logging.getLogger(__name__)
@@ -300,7 +300,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
                 recipe.bi_loss,
             )
             stage_config = {"settings": recipe.bi, "seed": seed + 100 + k}
-            if recipe.bi_loss != "cosine-mse":  # absent at the default: older runs still resume
+            if recipe.bi_loss != DEFAULT_BI_LOSS:  # absent at the default: older runs resume
                 stage_config["loss"] = recipe.bi_loss
             runner.step(
                 Stage(

@@ -36,9 +36,10 @@ BI_ROUND_STARTS = ("previous", "initial")
 PRECISIONS = ("fp32", "bf16")
 # the cross -> bi objectives (transenc.stages.train_bi.BI_LOSSES; kept here to avoid importing it)
 BI_LOSSES = ("cosine-mse", "cosent")
+DEFAULT_BI_LOSS = "cosine-mse"  # the published objective
 # keys added after runs were made: left out of the fingerprint while at their default, so that
 # run directories made before they existed still resume
-_KEYS_ADDED_LATER = {"bi_loss": "cosine-mse"}
+_KEYS_ADDED_LATER = {"bi_loss": DEFAULT_BI_LOSS}
 DEFAULT_RECIPE = "published"
 RECIPES_PACKAGE = "transenc.recipes"
 
@@ -132,7 +133,7 @@ class Recipe:
     cross_label_both_orders: bool = True
     cross_label_weight: float = 1.0
     bi_round_start: str = "previous"
-    bi_loss: str = "cosine-mse"
+    bi_loss: str = DEFAULT_BI_LOSS
     max_pairs: int = 0
     seed: int = 42
     label_batch_size: int = 64

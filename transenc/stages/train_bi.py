@@ -15,7 +15,7 @@ from pathlib import Path
 from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.models import load_bi_encoder
-from transenc.recipe import TrainSettings, _bi_defaults
+from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
 from transenc.stages.train_cross import TrainResult
 from transenc.training import fit, model_card, save_model, seed_everything
 
@@ -38,7 +38,7 @@ class TrainBiConfig:
     settings: TrainSettings = field(default_factory=_bi_defaults)
     seed: int = 42
     show_progress: bool = False
-    loss: str = "cosine-mse"
+    loss: str = DEFAULT_BI_LOSS
 
     def __post_init__(self) -> None:
         if self.loss not in BI_LOSSES:
