@@ -31,7 +31,8 @@ def token_embeddings(model, sentences: list[str]) -> list[torch.Tensor]:
     encoded = model.encode(sentences, output_value="token_embeddings", batch_size=128)
     lengths = [len(ids) for ids in model.tokenizer(sentences)["input_ids"]]
     return [
-        torch.nn.functional.normalize(tokens.float()[1 : length - 1], dim=-1)
+        # min(): encode() truncates to the model's max_seq_length, the tokenizer call does not
+        torch.nn.functional.normalize(tokens.float()[1 : min(length, len(tokens)) - 1], dim=-1)
         for tokens, length in zip(encoded, lengths, strict=True)
     ]
 
