@@ -34,8 +34,7 @@ BI_ROUND_STARTS = ("previous", "initial")
 # bf16 runs matrix products in bfloat16 (torch autocast): about twice as fast on CPUs with
 # AMX / AVX512-BF16, slower on CPUs without them; results differ from fp32 in the 3rd decimal.
 PRECISIONS = ("fp32", "bf16")
-# the cross -> bi objectives (transenc.stages.train_bi.BI_LOSSES; kept here to avoid importing it)
-BI_LOSSES = ("cosine-mse", "cosent")
+# the cross -> bi objective of the published method (the others: transenc.stages.train_bi)
 DEFAULT_BI_LOSS = "cosine-mse"  # the published objective
 # keys added after runs were made: left out of the fingerprint while at their default, so that
 # run directories made before they existed still resume
@@ -157,6 +156,8 @@ class Recipe:
                 f"recipe bi_round_start {self.bi_round_start!r} unknown; use one of "
                 f"{', '.join(BI_ROUND_STARTS)}"
             )
+        from transenc.stages.train_bi import BI_LOSSES  # here: train_bi imports this module
+
         if self.bi_loss not in BI_LOSSES:
             raise TransencError(
                 f"recipe bi_loss {self.bi_loss!r} unknown; use one of {', '.join(BI_LOSSES)}"

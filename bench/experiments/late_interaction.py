@@ -64,11 +64,14 @@ def main() -> None:
     late = np.array([greedy_match_f1(tokens[i], tokens[j]) for i, j in pair_indices])
     rows = {"late interaction": spearman_of_scores(tasks, late)}
     if args.mix:
-        mixed = standardised(scores_for(args.mix, pairs.pairs))
+        mixed, late_standardised = (
+            standardised(scores_for(args.mix, pairs.pairs)),
+            standardised(late),
+        )
         rows[str(args.mix)] = spearman_of_scores(tasks, mixed)
         for weight in WEIGHTS:
             rows[f"{weight} x late + {1 - weight:.1f} x file"] = spearman_of_scores(
-                tasks, weight * standardised(late) + (1 - weight) * mixed
+                tasks, weight * late_standardised + (1 - weight) * mixed
             )
     print(format_table(rows))
 

@@ -23,9 +23,10 @@ def main() -> None:
     args = parser.parse_args()
 
     specs = [spec.rpartition(":") if ":" in spec else (spec, "", "1") for spec in args.models]
-    weighted = [(load_bi_encoder(name).state_dict(), float(weight)) for name, _, weight in specs]
+    models = [load_bi_encoder(name) for name, _, _ in specs]
+    weighted = [(m.state_dict(), float(w)) for m, (_, _, w) in zip(models, specs, strict=True)]
     total = sum(weight for _, weight in weighted)
-    soup = load_bi_encoder(specs[0][0])
+    soup = models[0]  # safe to reuse: every average is computed before any is loaded
     averaged = {
         key: sum(state[key].float() * weight for state, weight in weighted) / total
         for key, value in soup.state_dict().items()
