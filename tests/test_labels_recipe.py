@@ -1,5 +1,6 @@
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,15 @@ def test_shipped_recipes_load_and_round_trip(tmp_path):
     )
     assert (published.cross.max_length, published.cross.batch_size) == (64, 32)
     assert published.cross.learning_rate == 2e-5 and published.cross.warmup_ratio == 0.1
+
+
+def test_benchmark_recipes_still_load():
+    # BENCHMARKS.md cites these files in its commands; a recipe key renamed or removed must not
+    # leave them unreadable.
+    paths = sorted((Path(__file__).parents[1] / "bench" / "recipes").glob("*.toml"))
+    assert paths
+    names = [load_recipe(path).name for path in paths]
+    assert len(set(names)) == len(names)
 
 
 def test_recipe_file_errors(tmp_path):
