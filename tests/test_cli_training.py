@@ -1,9 +1,11 @@
 """Smoke tests of the training commands through typer's CliRunner."""
 
+import numpy as np
 from typer.testing import CliRunner
 
 from transenc.cli import app
-from transenc.labels import read_labels
+from transenc.data import PairCorpus
+from transenc.labels import read_labels, write_labels
 
 runner = CliRunner()
 
@@ -207,3 +209,23 @@ def test_train_bi_with_the_cosent_loss(tmp_path, tiny_bi):
     result = runner.invoke(app, [*base, "--out", str(tmp_path / "x"), "--loss", "l1"])
     assert result.exit_code == 2 and "bi-encoder loss 'l1' unknown" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_mix_labels_by_hand(tmp_path):
+    pairs = (["a", "b", "c"], ["x", "y", "z"])
+    cross = write_labels(PairCorpus.from_pairs(*pairs, [1.0, 0.0, 0.5]), tmp_path / "cross.tsv")
+    bi = write_labels(PairCorpus.from_pairs(*pairs, [0.2, 0.4, 0.9]), tmp_path / "bi.tsv")
+    out = tmp_path / "targets.tsv"
+    common = ["mix-labels", "--cross", str(cross), "--cross-weight", "0.25", "--out", str(out)]
+    result = runner.invoke(app, [*common, "--bi", str(bi)])
+    assert result.exit_code == 0, result.output
+    mixed = read_labels(out)
+    assert mixed.pairs == list(zip(*pairs, strict=True))
+    np.testing.assert_allclose(mixed.scores, [0.4, 0.3, 0.8], atol=1e-6)
+
+    other = write_labels(PairCorpus.from_pairs(["a"], ["x"], [0.1]), tmp_path / "other.tsv")
+    out.unlink()
+    result = runner.invoke(app, [*common, "--bi", str(other)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {cross}: pairs differ from those of {other}\n"
+    assert not out.exists()

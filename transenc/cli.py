@@ -290,6 +290,32 @@ def label_command(
     )
 
 
+@app.command("mix-labels")
+def mix_labels_command(
+    cross: Annotated[Path, typer.Option(dir_okay=False, help="Cross-encoder pseudo-label file.")],
+    bi: Annotated[
+        Path, typer.Option(dir_okay=False, help="Bi-encoder pseudo-label file, same pairs.")
+    ],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="Mixed pseudo-label file to write.")],
+    cross_weight: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Weight of the cross score (recipes' cross_label_weight)."
+        ),
+    ],
+) -> None:
+    """Bi-encoder targets as bootstrap mixes them: w x cross + (1 - w) x bi, pair by pair."""
+    from transenc.labels import mix_labels, read_labels, write_labels
+
+    with user_errors():
+        mixed = mix_labels(read_labels(cross), read_labels(bi), cross_weight)
+        write_labels(mixed, out)
+    typer.echo(
+        f"{out}: {len(mixed)} pairs, {cross_weight:g} x cross + {1 - cross_weight:g} x bi "
+        f"(mean {mixed.scores.mean():.3f})"
+    )
+
+
 @app.command("train-cross")
 def train_cross_command(
     labels: Annotated[Path, typer.Option(dir_okay=False, help="Bi-encoder pseudo-label file.")],
