@@ -179,9 +179,6 @@ def test_train_bi_with_the_cosent_loss(tmp_path, tiny_bi):
     from scipy.stats import spearmanr
     from sentence_transformers import SentenceTransformer
 
-    from transenc.data import PairCorpus
-    from transenc.labels import write_labels
-
     words = "red blue green cat dog bird sun moon star tree".split()
     pairs = [(a, b) for i, a in enumerate(words) for b in words[i + 1 :]]
     start = SentenceTransformer(str(tiny_bi))

@@ -35,7 +35,7 @@ BI_ROUND_STARTS = ("previous", "initial")
 # AMX / AVX512-BF16, slower on CPUs without them; results differ from fp32 in the 3rd decimal.
 PRECISIONS = ("fp32", "bf16")
 # the cross -> bi objective of the published method (the others: transenc.stages.train_bi)
-DEFAULT_BI_LOSS = "cosine-mse"  # the published objective
+DEFAULT_BI_LOSS = "cosine-mse"
 # keys added after runs were made: left out of the fingerprint while at their default, so that
 # run directories made before they existed still resume
 _KEYS_ADDED_LATER = {"bi_loss": DEFAULT_BI_LOSS}
