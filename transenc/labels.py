@@ -18,7 +18,7 @@ import pandas as pd
 
 from transenc.atomic import write_text_atomic
 from transenc.data.corpus import PairCorpus
-from transenc.errors import DataError
+from transenc.errors import DataError, TransencError
 
 MAGIC = "#transenc-labels"
 FORMAT_VERSION = 1
@@ -101,3 +101,44 @@ def mix_labels(cross: PairCorpus, bi: PairCorpus, cross_weight: float) -> PairCo
     if cross.pairs != bi.pairs:
         raise DataError(cross.name, f"pairs differ from those of {bi.name}")
     return cross.with_scores(cross_weight * cross.scores + (1 - cross_weight) * bi.scores)
+
+
+# how the labels of several sources (models, frozen teachers) are weighted when combined
+LABEL_WEIGHTINGS = ("equal", "agreement")
+
+
+def source_weights(scores: list[np.ndarray], weighting: str | list[float]) -> np.ndarray:
+    """One weight per source, summing to 1: ``equal``; ``agreement`` (each source in proportion
+    to its mean Spearman with the other sources, so a source the others contradict counts less;
+    with two sources this is equal); or fixed numbers, one per source, normalised."""
+    count = len(scores)
+    if count == 1:
+        return np.ones(1)
+    if isinstance(weighting, str):
+        if weighting == "equal" or count < 3:
+            return np.full(count, 1.0 / count)
+        if weighting != "agreement":
+            raise ValueError(f"unknown label weighting {weighting!r}")
+        from scipy.stats import spearmanr
+
+        matrix = np.atleast_2d(spearmanr(np.stack(scores, axis=1)).statistic)
+        agreement = (matrix.sum(axis=1) - 1) / (count - 1)
+        raw = np.clip(agreement, 1e-6, None)
+    else:
+        if len(weighting) != count:
+            raise TransencError(
+                f"label_weights has {len(weighting)} numbers for {count} label sources "
+                "(models first, then teachers)"
+            )
+        raw = np.asarray(weighting, dtype=np.float64)
+    return raw / raw.sum()
+
+
+def combine_labels(sources: list[PairCorpus], weights: np.ndarray) -> PairCorpus:
+    """The weighted sum of several sources' scores for the same pairs, pair by pair."""
+    first = sources[0]
+    for other in sources[1:]:
+        if other.pairs != first.pairs:
+            raise DataError(other.name, f"pairs differ from those of {first.name}")
+    scores = np.sum([w * s.scores for w, s in zip(weights, sources, strict=True)], axis=0)
+    return first.with_scores(scores)

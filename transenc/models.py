@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from transenc.errors import TransencError
+from transenc.model_store import resolve_known
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,13 @@ def default_model_path() -> Path:
 
 
 def resolve_model(name: str) -> str:
-    """A loadable path or hub id for ``name`` (``default`` means the embedded model)."""
+    """A loadable path or hub id for ``name``: ``default`` is the embedded model; a short name
+    of :mod:`transenc.model_store` (``mpnet``) its local folder when fetched, else its hub id."""
     if name == DEFAULT_MODEL:
         return str(default_model_path())
+    known = resolve_known(name)
+    if known is not None:
+        return known
     path = Path(name)
     if path.exists():
         if not path.is_dir():

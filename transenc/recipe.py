@@ -38,7 +38,8 @@ PRECISIONS = ("fp32", "bf16")
 DEFAULT_BI_LOSS = "cosine-mse"
 # keys added after runs were made: left out of the fingerprint while at their default, so that
 # run directories made before they existed still resume
-_KEYS_ADDED_LATER = {"bi_loss": DEFAULT_BI_LOSS}
+_KEYS_ADDED_LATER = {"bi_loss": DEFAULT_BI_LOSS, "label_weights": "equal", "model_settings": {}}
+TRAIN_SECTIONS = ("contrastive_training", "cross", "bi")
 DEFAULT_RECIPE = "published"
 RECIPES_PACKAGE = "transenc.recipes"
 
@@ -123,6 +124,12 @@ class Recipe:
         label_precision: ``fp32`` (labels exact) or ``bf16`` (faster on CPUs with bfloat16
             units; labels differ in the 3rd decimal, rank agreement above 0.999).
         seed: seeds every stage (each stage derives its own from it).
+        label_weights: how each labelling step combines its sources (the trained models, then
+            the frozen teachers): ``equal``, ``agreement`` (in proportion to each source's mean
+            Spearman with the others; equal for two sources) or a list of fixed weights.
+        model_settings: per-model changes to the training sections, for models of different
+            sizes: ``{"mpnet": {"cross": {"batch_size": 16}}}`` (TOML
+            ``[model_settings.mpnet.cross]``), keyed by the model as given to ``--model``.
     """
 
     name: str = "published"
@@ -137,6 +144,8 @@ class Recipe:
     seed: int = 42
     label_batch_size: int = 64
     label_precision: str = "fp32"
+    label_weights: str | list[float] = "equal"
+    model_settings: dict[str, dict[str, dict]] = field(default_factory=dict)
     contrastive_training: TrainSettings = field(default_factory=_contrastive_defaults)
     cross: TrainSettings = field(default_factory=_cross_defaults)
     bi: TrainSettings = field(default_factory=_bi_defaults)
@@ -168,8 +177,43 @@ class Recipe:
             raise TransencError("recipe label_batch_size must be at least 1")
         if self.label_precision not in PRECISIONS:
             raise TransencError(f"recipe label_precision must be one of {', '.join(PRECISIONS)}")
-        for section in ("contrastive_training", "cross", "bi"):
+        for section in TRAIN_SECTIONS:
             getattr(self, section).check(section)
+        self._check_label_weights()
+        for model, sections in self.model_settings.items():
+            for section in TRAIN_SECTIONS:
+                if section in sections:
+                    self.settings_for(model, section).check(f"model_settings.{model}.{section}")
+
+    def _check_label_weights(self) -> None:
+        from transenc.labels import LABEL_WEIGHTINGS
+
+        weights = self.label_weights
+        if isinstance(weights, str):
+            if weights not in LABEL_WEIGHTINGS:
+                raise TransencError(
+                    f"recipe label_weights {weights!r} unknown; use one of "
+                    f"{', '.join(LABEL_WEIGHTINGS)} or a list of numbers"
+                )
+            return
+        if not isinstance(weights, list) or not weights:
+            raise TransencError("recipe label_weights must be a name or a list of numbers")
+        for value in weights:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (0 <= value < float("inf"))
+            ):
+                raise TransencError("recipe label_weights: each weight must be a number >= 0")
+        if sum(weights) <= 0:
+            raise TransencError("recipe label_weights: at least one weight must be positive")
+        self.label_weights = [float(v) for v in weights]
+
+    def settings_for(self, model: str, section: str) -> TrainSettings:
+        """The ``section``'s training settings for ``model``, with its ``model_settings``."""
+        base = getattr(self, section)
+        changes = self.model_settings.get(model, {}).get(section, {})
+        return TrainSettings(**{**asdict(base), **changes}) if changes else base
 
     # --- (de)serialisation ---------------------------------------------------------------------
 
@@ -184,15 +228,33 @@ class Recipe:
             raise TransencError(f"{source}: unknown recipe key(s) {', '.join(unknown)}")
         values = {}
         for key, value in data.items():
-            if key in ("contrastive_training", "cross", "bi"):
-                if not isinstance(value, dict):
-                    raise TransencError(f"{source}: [{key}] must be a table")
-                settings = {f.name for f in fields(TrainSettings)}
-                bad = sorted(set(value) - settings)
-                if bad:
-                    raise TransencError(f"{source}: unknown key(s) in [{key}]: {', '.join(bad)}")
+            if key in TRAIN_SECTIONS:
+                _check_section(value, key, source)
                 base = asdict(getattr(cls(), key))
                 values[key] = TrainSettings(**{**base, **value})
+            elif key == "model_settings":
+                if not isinstance(value, dict):
+                    raise TransencError(f"{source}: [model_settings] must be a table")
+                for model, sections in value.items():
+                    if not isinstance(sections, dict) or set(sections) - set(TRAIN_SECTIONS):
+                        raise TransencError(
+                            f"{source}: [model_settings.{model}] may only hold the tables "
+                            f"{', '.join(TRAIN_SECTIONS)}"
+                        )
+                    for section, changes in sections.items():
+                        _check_section(changes, f"model_settings.{model}.{section}", source)
+                # through TrainSettings and back: 1 and 1.0 give one fingerprint, as above
+                values[key] = {
+                    model: {
+                        section: {
+                            k: v
+                            for k, v in asdict(TrainSettings(**changes)).items()
+                            if k in changes
+                        }
+                        for section, changes in sections.items()
+                    }
+                    for model, sections in value.items()
+                }
             else:
                 values[key] = value
         return cls(**values)
@@ -215,13 +277,21 @@ class Recipe:
         tables = {}
         for key, value in self.to_dict().items():
             if isinstance(value, dict):
-                tables[key] = value
+                tables.update(_flatten_tables(key, value))
             else:
                 lines.append(f"{key} = {_toml_value(value)}")
         for table, values in tables.items():
             lines.append(f"\n[{table}]")
             lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
         return "\n".join(lines) + "\n"
+
+
+def _check_section(value, name: str, source: str) -> None:
+    if not isinstance(value, dict):
+        raise TransencError(f"{source}: [{name}] must be a table")
+    bad = sorted(set(value) - {f.name for f in fields(TrainSettings)})
+    if bad:
+        raise TransencError(f"{source}: unknown key(s) in [{name}]: {', '.join(bad)}")
 
 
 def load_recipe(name_or_path: str | Path | None) -> Recipe:
@@ -253,7 +323,19 @@ def shipped_recipes() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def _flatten_tables(name: str, table: dict) -> dict[str, dict]:
+    """``{"a": {"b": {"x": 1}}}`` -> ``{"a.b": {"x": 1}}``: nested tables as TOML headers."""
+    plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    result = {name: plain} if plain or not table else {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            result.update(_flatten_tables(f"{name}.{json.dumps(key)}", value))
+    return result
+
+
 def _toml_value(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
