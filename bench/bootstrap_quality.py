@@ -10,6 +10,7 @@ final round.
 
     python -m bench.bootstrap_quality --recipe cpu --pairs eval-pairs --seeds 1 2 3 \
         --data-dir ../shared/data/sts --out runs/bench-quality
+    python -m bench.bootstrap_quality --recipe cpu-fast --teacher mpnet --tag -mpnet ...
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def main() -> None:
     parser.add_argument("--recipe", default="cpu")
     parser.add_argument("--pairs", default="eval-pairs")
     parser.add_argument("--model", action="append", default=None)
+    parser.add_argument("--teacher", action="append", default=[])
+    parser.add_argument("--tag", default="", help="run directory suffix, to tell variants apart")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/sts"))
     parser.add_argument("--out", type=Path, default=Path("runs/bench-quality"))
@@ -49,8 +52,9 @@ def main() -> None:
         result = run(
             BootstrapConfig(
                 pairs=args.pairs,
-                out=args.out / f"{recipe.name}-seed{seed}",
+                out=args.out / f"{recipe.name}{args.tag}-seed{seed}",
                 models=args.model or ["default"],
+                teachers=args.teacher,
                 recipe=recipe,
                 eval_data=args.data_dir,
                 data_dir=args.data_dir,
@@ -62,6 +66,7 @@ def main() -> None:
             "recipe": recipe.name,
             "pairs": args.pairs,
             "models": args.model or ["default"],
+            **({"teachers": args.teacher} if args.teacher else {}),
             "seed": seed,
             "rounds": recipe.rounds,
             "work_seconds": seconds["work"],

@@ -95,7 +95,7 @@ def test_recipe_file_errors(tmp_path):
     with pytest.raises(TransencError, match="unknown recipe 'nope'"):
         load_recipe("nope")
     path.write_text("[bi]\nprecision = 'fp16'\n")
-    with pytest.raises(TransencError, match=r"\[bi\] precision must be one of fp32, bf16"):
+    with pytest.raises(TransencError, match=r"\[bi\] precision must be one of auto, fp32, bf16"):
         load_recipe(path)
     path.write_text("label_precision = 'int8'\n")
     with pytest.raises(TransencError, match="label_precision must be one of"):

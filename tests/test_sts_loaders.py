@@ -67,6 +67,26 @@ def test_evaluation_pairs_are_the_scored_test_pairs_without_scores(mini_sts_dir)
     assert len(pairs) == len(expected)  # repeated pairs appear once
 
 
+def test_inductive_pairs_share_no_pair_with_the_evaluated_ones(mini_sts_dir):
+    from conftest import write
+
+    # an unevaluated pair, and an evaluated pair written the other way round
+    write(
+        mini_sts_dir / "SICK" / "SICK_train.txt",
+        "pair_ID\tsentence_A\tsentence_B\trelatedness_score\tentailment_judgment\n"
+        "1\tA man plays the guitar.\tA man is playing a guitar.\t4.0\tNEUTRAL\n"
+        "2\tA dog barks.\tA cat sits on a red car.\t1.0\tNEUTRAL\n",
+    )
+    inductive = resolve_corpus("inductive", data_dir=mini_sts_dir)
+    evaluated = {frozenset(p) for p in resolve_corpus("eval-pairs", data_dir=mini_sts_dir).pairs}
+    pool = resolve_corpus("pool", data_dir=mini_sts_dir)
+    assert inductive.scores is None and len(inductive) > 0
+    assert not {frozenset(p) for p in inductive.pairs} & evaluated
+    assert ("A dog barks.", "A cat sits on a red car.") in inductive.pairs
+    # everything else of the pool is kept
+    assert len(inductive) == sum(frozenset(p) not in evaluated for p in pool.pairs)
+
+
 def test_missing_data_dir(tmp_path):
     with pytest.raises(DataError, match="data directory not found"):
         load_sts_task(tmp_path / "nowhere", "stsb")
@@ -167,3 +187,5 @@ def test_real_evaluation_pairs(sts_data_dir):
     pool = load_transductive_pool(sts_data_dir)
     # the pool keeps whichever order of a repeated pair it met first
     assert {frozenset(p) for p in pairs.pairs} <= {frozenset(p) for p in pool.pairs}
+    inductive = resolve_corpus("inductive", data_dir=sts_data_dir)
+    assert len(inductive) == len(pool) - len(pairs) == 18_990

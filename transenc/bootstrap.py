@@ -56,6 +56,7 @@ from transenc.models import (
     load_cross_encoder,
     resolve_model,
 )
+from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, Recipe
 from transenc.stages import contrastive, label, train_bi, train_cross
 
@@ -500,6 +501,7 @@ def _label_step(runner, config, r, kind, models, teacher_files, pairs_path, outp
                 write_labels(source, source_files[name])
         write_labels(combined, output)
         result = {
+            "precision": choose(recipe.label_precision).note,
             "pairs": len(combined),
             "mean": float(combined.scores.mean()),
             "std": float(combined.scores.std()),
@@ -656,11 +658,11 @@ def _write_report(config, corpus, table, selected, dev_scores, runner) -> Path:
 
 
 def _metrics(result) -> dict:
-    """A stage result's numbers (paths and lists dropped) for its manifest."""
+    """A stage result's numbers and notes (paths and lists dropped) for its manifest."""
     return {
         k: round(v, 4) if isinstance(v, float) else v
         for k, v in vars(result).items()
-        if isinstance(v, (int, float)) and v is not None
+        if isinstance(v, (int, float, str)) and v is not None
     }
 
 
@@ -677,8 +679,10 @@ def _sha256_text(text: str) -> str:
 def _summary(metrics: dict) -> str:
     parts = []
     for key, value in metrics.items():
-        if isinstance(value, dict):  # an evaluation: one average per model
-            parts.append(f"{key} avg {value.get(evaluate.AVERAGE, float('nan')):.2f}")
+        if isinstance(value, dict) and evaluate.AVERAGE in value:  # an evaluation, per model
+            parts.append(f"{key} avg {value[evaluate.AVERAGE]:.2f}")
+        elif isinstance(value, dict):  # label weights by source
+            parts.append(f"{key} " + " ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
         else:
             parts.append(f"{key} {_fmt(value)}")
     return ", ".join(parts)

@@ -276,7 +276,11 @@ def label_command(
     ] = True,
     batch_size: Annotated[int, typer.Option(min=1, help="Batch size.")] = 64,
     precision: Annotated[
-        str, typer.Option(help="fp32 (exact) or bf16 (about 2x faster on CPUs with AMX).")
+        str,
+        typer.Option(
+            help="fp32 (exact), bf16 (about 2x faster on CPUs with AMX or AVX512-BF16, much "
+            "slower on others) or auto (bf16 only where the device has it)."
+        ),
     ] = "fp32",
     data_dir: Annotated[Path | None, typer.Option(help="STS data dir for named corpora.")] = None,
 ) -> None:

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from transenc.errors import TransencError
+from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,9 +32,6 @@ LABEL_MAPS = ("clip", "minmax")
 # where each round's bi-encoder training starts: the previous round's bi-encoder (published) or
 # the run's starting bi-encoder (after the contrastive stage, if any)
 BI_ROUND_STARTS = ("previous", "initial")
-# bf16 runs matrix products in bfloat16 (torch autocast): about twice as fast on CPUs with
-# AMX / AVX512-BF16, slower on CPUs without them; results differ from fp32 in the 3rd decimal.
-PRECISIONS = ("fp32", "bf16")
 # the cross -> bi objective of the published method (the others: transenc.stages.train_bi)
 DEFAULT_BI_LOSS = "cosine-mse"
 # keys added after runs were made: left out of the fingerprint while at their default, so that
@@ -47,7 +45,8 @@ RECIPES_PACKAGE = "transenc.recipes"
 @dataclass
 class TrainSettings:
     """One training stage: epochs, batch size, learning rate, linear warm-up, input length,
-    and how the trainer runs: ``precision`` (``fp32`` or ``bf16`` mixed precision) and
+    and how the trainer runs: ``precision`` (``fp32``, ``bf16`` mixed precision, or ``auto``:
+    bf16 where the device computes it natively, see :mod:`transenc.precision`) and
     ``length_grouped`` batches (see :mod:`transenc.batching`)."""
 
     epochs: float = 1.0

@@ -7,7 +7,8 @@ each distinct ordered pair once, so (a, b) asked for twice, or once in each orde
 
 ``precision="bf16"`` runs the forward passes under bfloat16 autocast: about twice as fast on
 CPUs with bfloat16 units (AMX, AVX512-BF16), at the cost of scores that differ from fp32 in the
-third decimal. fp32 is the default and gives the exact scores.
+third decimal; ``auto`` uses it only on such devices (:mod:`transenc.precision`). fp32 is the
+default and gives the exact scores.
 """
 
 from __future__ import annotations
@@ -19,17 +20,16 @@ import numpy as np
 import torch
 
 from transenc.data.corpus import PairCorpus
-from transenc.recipe import PRECISIONS
+from transenc.precision import choose
 
 
 @contextmanager
 def precision_of(model, precision: str) -> Iterator[None]:
-    """Inference in ``precision`` (``fp32`` or ``bf16``) on the model's device."""
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}")
+    """Inference in ``precision`` (``auto``, ``fp32`` or ``bf16``) on the model's device."""
+    chosen = choose(precision, model.device.type).precision
     autocast = (
         torch.autocast(model.device.type, dtype=torch.bfloat16)
-        if precision == "bf16"
+        if chosen == "bf16"
         else nullcontext()
     )
     with torch.inference_mode(), autocast:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from transenc.atomic import atomic_dir
+from transenc.precision import choose
 from transenc.recipe import TrainSettings
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def fit(
             logging_strategy="no",
             disable_tqdm=not show_progress,
             use_cpu=not torch.cuda.is_available(),
-            bf16=settings.precision == "bf16",
+            bf16=choose(settings.precision).precision == "bf16",
             **extra_args,
         )
         trainer = trainer_class(

@@ -22,6 +22,7 @@ from transenc.data.sts import (
     STS_TASKS,
     default_data_dir,
     load_evaluation_pairs,
+    load_inductive_pairs,
     load_sts_task,
     load_transductive_pool,
 )
@@ -81,7 +82,11 @@ def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options
     if path.is_dir():
         return load_transductive_pool(path)
     task, _, split = spec.partition(":")
-    named = {"pool": load_transductive_pool, "eval-pairs": load_evaluation_pairs}
+    named = {
+        "pool": load_transductive_pool,
+        "eval-pairs": load_evaluation_pairs,
+        "inductive": load_inductive_pairs,
+    }
     if spec in named or task in STS_TASKS:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
         if spec in named:
@@ -89,7 +94,7 @@ def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options
         return load_sts_task(root, task, split or "test", scored_only=False)
     raise DataError(
         spec,
-        f"no such file or directory, and not a named corpus (pool, eval-pairs, "
+        f"no such file or directory, and not a named corpus (pool, eval-pairs, inductive, "
         f"{', '.join(STS_TASKS)}, "
         "stsb:train, ...)",
     )

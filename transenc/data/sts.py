@@ -107,6 +107,16 @@ def load_evaluation_pairs(data_dir: str | Path) -> PairCorpus:
     return PairCorpus(pairs.sentences, pairs.index1, pairs.index2, None, f"{data_dir}:eval-pairs")
 
 
+def load_inductive_pairs(data_dir: str | Path) -> PairCorpus:
+    """The transductive pool minus every pair ``eval-sts`` scores (in either sentence order):
+    training on it, a model never sees an evaluated pair. Sentences may still recur (an
+    evaluated sentence paired with another one), as in any corpus of the same domain."""
+    pool, evaluated = load_transductive_pool(data_dir), load_evaluation_pairs(data_dir)
+    seen = {frozenset(pair) for pair in evaluated.pairs}
+    keep = [i for i, pair in enumerate(pool.pairs) if frozenset(pair) not in seen]
+    return pool.select(keep, name=f"{data_dir}:inductive")
+
+
 # --- internals -------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from transenc.data.readers import resolve_corpus
 from transenc.errors import TransencError
 from transenc.labels import write_labels
 from transenc.models import KINDS, detect_kind, load_bi_encoder, load_cross_encoder
-from transenc.recipe import PRECISIONS
+from transenc.precision import PRECISIONS, choose
 from transenc.scoring import bi_scores, cross_scores
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class LabelResult:
     mean: float
     std: float
     agreement: float | None  # Spearman between the first two models' labels (mutual runs)
+    precision: str = "fp32"  # what the precision setting resolved to on this machine, and why
 
 
 def score_with(model_name: str, kind: str, corpus: PairCorpus, config: LabelConfig) -> np.ndarray:
@@ -98,4 +99,5 @@ def run(config: LabelConfig) -> LabelResult:
         float(scores.mean()),
         float(scores.std()),
         agreement,
+        choose(config.precision).note,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.models import load_bi_encoder
+from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
 from transenc.stages.train_cross import TrainResult
 from transenc.training import fit, model_card, save_model, seed_everything
@@ -80,4 +81,11 @@ def run(config: TrainBiConfig) -> TrainResult:
         ],
     )
     save_model(model, config.output, card)
-    return TrainResult(config.output, len(corpus), len(corpus), time.time() - started, loss)
+    return TrainResult(
+        config.output,
+        len(corpus),
+        len(corpus),
+        time.time() - started,
+        loss,
+        choose(config.settings.precision).note,
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 from transenc.errors import TransencError
 from transenc.labels import cosine_to_target, read_labels
 from transenc.models import load_cross_encoder
+from transenc.precision import choose
 from transenc.recipe import LABEL_MAPS, TrainSettings, _cross_defaults
 from transenc.training import fit, model_card, save_model, seed_everything
 
@@ -48,6 +49,7 @@ class TrainResult:
     examples: int
     seconds: float
     train_loss: float
+    precision: str = "fp32"  # what the settings' precision resolved to here, and why
 
 
 def run(config: TrainCrossConfig) -> TrainResult:
@@ -82,4 +84,11 @@ def run(config: TrainCrossConfig) -> TrainResult:
         ],
     )
     save_model(model, config.output, card)
-    return TrainResult(config.output, len(corpus), len(targets), time.time() - started, loss)
+    return TrainResult(
+        config.output,
+        len(corpus),
+        len(targets),
+        time.time() - started,
+        loss,
+        choose(config.settings.precision).note,
+    )
