@@ -130,7 +130,7 @@ def test_bi_loss_key():
     # at their defaults, keys added later are left out of the fingerprint: runs made before
     # they existed still resume
     data = default.to_dict()
-    for key in ("bi_loss", "label_weights", "model_settings"):
+    for key in ("name", "bi_loss", "label_weights", "model_settings"):
         del data[key]
     assert (
         default.fingerprint()

@@ -13,6 +13,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from transenc.errors import TransencError
+
+
+def check_writable(path: str | Path, what: str = "output") -> Path:
+    """Fails early, before any work, when ``path`` cannot be created: a parent is a regular
+    file, or the nearest existing folder is not writable."""
+    path = Path(path)
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise TransencError(f"{path}: cannot write the {what} here ({ancestor} is a file)")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise TransencError(f"{path}: cannot write the {what} here ({ancestor} is not writable)")
+    return path
+
+
+def _write_error(path: Path, err: OSError) -> TransencError:
+    return TransencError(f"{path}: cannot write ({err.strerror or type(err).__name__})")
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -21,9 +41,12 @@ def _umask() -> int:
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path = check_writable(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise _write_error(path, err) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -31,6 +54,9 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
+    except OSError as err:  # a full disk, a vanished folder: nothing half-written is left
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_error(path, err) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -39,16 +65,23 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 @contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yields a temporary folder to fill; on success it replaces ``path`` in one rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    """Yields a temporary folder to fill; on success it replaces ``path`` in one rename. An
+    OSError while filling it (a full disk) becomes one line naming ``path``; the temporary
+    folder is removed either way."""
+    path = check_writable(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    except OSError as err:
+        raise _write_error(path, err) from None
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
+    except OSError as err:
+        raise _write_error(path, err) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -42,7 +42,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from transenc import evaluate
-from transenc.atomic import atomic_dir, write_text_atomic
+from transenc.atomic import atomic_dir, check_writable, write_text_atomic
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
@@ -122,6 +122,9 @@ class BootstrapConfig:
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
+        if self.out.exists() and not self.out.is_dir():
+            raise TransencError(f"{self.out}: is a file, not a run directory")
+        check_writable(self.out, "run directory")
         if not self.models:
             raise TransencError("give at least one --model")
         if self.select_on not in SELECTION_RULES:

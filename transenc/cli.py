@@ -45,6 +45,15 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+def quiet_progress_bars() -> None:
+    """``--no-progress``: also the libraries' own bars (loading and saving weights)."""
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    disable_progress_bars()
+
+
 def parse_tasks(value: str) -> tuple[str, ...]:
     return tuple(t.strip().lower() for t in value.split(",") if t.strip())
 
@@ -95,9 +104,7 @@ def eval_sts(
     from transenc import evaluate
 
     if not progress:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
+        quiet_progress_bars()
     with user_errors():
         config = evaluate.EvalConfig(
             model=model,
@@ -218,6 +225,8 @@ def bootstrap(
     from transenc import bootstrap as bootstrap_stage
     from transenc.evaluate import format_table
 
+    if not progress:
+        quiet_progress_bars()
     with user_errors():
         config = bootstrap_stage.BootstrapConfig(
             pairs=pairs,

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from transenc.atomic import write_text_atomic
+from transenc.atomic import check_writable, write_text_atomic
 from transenc.data.corpus import PairCorpus
 from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task
-from transenc.errors import TransencError
+from transenc.errors import DataError, TransencError
 from transenc.models import KINDS, detect_kind, load_bi_encoder, load_cross_encoder
 from transenc.scoring import bi_scores, cross_scores
 from transenc.versions import library_versions
@@ -66,6 +66,8 @@ class EvalConfig:
             raise TransencError("max sequence length must be at least 1")
         self.data_dir = Path(self.data_dir) if self.data_dir is not None else default_data_dir()
         self.output = Path(self.output) if self.output is not None else None
+        if self.output is not None:  # before the evaluation, not after it
+            check_writable(self.output, "metrics file")
 
 
 @dataclass
@@ -90,8 +92,16 @@ class EvalResult:
 
 
 def load_tasks(data_dir: Path, tasks: tuple[str, ...] = STS_TASKS) -> dict[str, PairCorpus]:
-    """The scored test pairs of each task, by name."""
-    return {task: load_sts_task(data_dir, task) for task in tasks}
+    """The scored test pairs of each task, by name; a task with fewer than two scored pairs is
+    an error (its Spearman would be NaN)."""
+    loaded = {task: load_sts_task(data_dir, task) for task in tasks}
+    for task, corpus in loaded.items():
+        if len(corpus) < 2:
+            raise DataError(
+                data_dir,
+                f"task {task} has {len(corpus)} scored pair(s); a Spearman needs at least 2",
+            )
+    return loaded
 
 
 def spearman_by_task(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from transenc.atomic import write_text_atomic
 from transenc.data.corpus import PairCorpus
+from transenc.data.textfile import read_text
 from transenc.errors import DataError, TransencError
 
 MAGIC = "#transenc-labels"
@@ -43,44 +44,66 @@ def write_labels(corpus: PairCorpus, path: str | Path) -> Path:
     return write_text_atomic(path, buffer.getvalue())
 
 
-def read_labels(path: str | Path) -> PairCorpus:
-    """Reads a pseudo-label file, checking its version, header, pair count and scores.
+def read_labels(
+    path: str | Path, score_range: tuple[float, float] | None = None, purpose: str = ""
+) -> PairCorpus:
+    """Reads a pseudo-label file, checking its version, header, pair count, sentences and
+    scores; with ``score_range`` every score must lie in it (``purpose`` says why, for the
+    message: a cosine target of 5.0 is an error, not something to clip silently).
 
     Raises:
-        DataError: a missing, foreign, newer, truncated or otherwise damaged file.
+        DataError: a missing, unreadable, non-UTF-8, foreign, newer, truncated, empty or
+            otherwise damaged file, naming the line where it can.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "pseudo-label file not found")
-    with path.open(encoding="utf-8", errors="strict", newline="") as handle:
-        first = handle.readline().rstrip("\n").split("\t")
+    text = read_text(path)  # missing, unreadable, non-UTF-8 (with its line) or empty
+    first = text.split("\n", 1)[0].rstrip("\r").split("\t")
     if len(first) != 3 or first[0] != MAGIC or not first[2].startswith("pairs="):
         raise DataError(path, f"not a transenc pseudo-label file (line 1 should start {MAGIC})", 1)
     if first[1] != str(FORMAT_VERSION):
         raise DataError(path, f"pseudo-label format {first[1]} is not supported (expected 1)", 1)
-    expected = int(first[2].removeprefix("pairs="))
+    count = first[2].removeprefix("pairs=")
+    if not count.isdigit():
+        raise DataError(path, f"pair count {count!r} on line 1 is not a number", 1)
+    expected = int(count)
     try:
         frame = pd.read_csv(
-            path,
+            io.StringIO(text),
             sep="\t",
             skiprows=1,
             keep_default_na=False,
             dtype={"sentence1": str, "sentence2": str},
-            encoding="utf-8",
             quoting=csv.QUOTE_MINIMAL,
         )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise DataError(path, f"damaged pseudo-label file ({err})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        problem = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(path, f"damaged pseudo-label file ({problem})") from None
     if list(frame.columns) != COLUMNS:
         raise DataError(path, f"header must be {', '.join(COLUMNS)}", 2)
     if len(frame) != expected:
         raise DataError(path, f"truncated: {len(frame)} of {expected} pairs")
+    if expected == 0:
+        raise DataError(path, "holds no pairs", 1)
+    for column in ("sentence1", "sentence2"):
+        empty = np.flatnonzero(frame[column].str.strip().eq("").to_numpy())
+        if len(empty):
+            raise DataError(path, f"{column} is empty", int(empty[0]) + 3)
     scores = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(scores))
     if len(bad):
         raise DataError(
             path, f"score {frame['score'].iloc[bad[0]]!r} is not a number", int(bad[0]) + 3
         )
+    if score_range is not None:
+        low, high = score_range
+        outside = np.flatnonzero((scores < low) | (scores > high))
+        if len(outside):
+            raise DataError(
+                path,
+                f"score {scores[outside[0]]:g} is outside [{low:g}, {high:g}]"
+                + (f" ({purpose})" if purpose else ""),
+                int(outside[0]) + 3,
+            )
     return PairCorpus.from_pairs(list(frame.sentence1), list(frame.sentence2), scores, str(path))
 
 
@@ -103,6 +126,8 @@ def mix_labels(cross: PairCorpus, bi: PairCorpus, cross_weight: float) -> PairCo
     return cross.with_scores(cross_weight * cross.scores + (1 - cross_weight) * bi.scores)
 
 
+# cosine labels and the scores mixed from them lie in [-1, 1]
+COSINE_RANGE = (-1.0, 1.0)
 # how the labels of several sources (models, frozen teachers) are weighted when combined
 LABEL_WEIGHTINGS = ("equal", "agreement")
 

@@ -59,7 +59,12 @@ def detect_kind(name: str) -> Kind:
 
         def read(file: str) -> dict | None:
             path = folder / file
-            return json.loads(path.read_text()) if path.is_file() else None
+            if not path.is_file():
+                return None
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, OSError) as err:  # JSON, UTF-8 and read errors
+                raise TransencError(f"{path}: damaged model file ({type(err).__name__})") from None
     else:
 
         def read(file: str) -> dict | None:
@@ -105,10 +110,16 @@ def load_cross_encoder(
 
 @contextmanager
 def _load_errors(name: str) -> Iterator[None]:
-    """A model that cannot be loaded (missing files, no network for a hub id) is a user error."""
+    """A model that cannot be loaded is a user error, whatever the library raises: missing
+    files, no network for a hub id, a damaged config or weights file, an empty folder."""
+    folder = Path(resolve_model(name))
+    if folder.is_dir() and not (folder / "config.json").is_file():
+        raise TransencError(f"{name}: not a model folder (no config.json)")
     try:
         yield
-    except OSError as err:
+    except TransencError:
+        raise
+    except Exception as err:  # the libraries raise OSError, ValueError, SafetensorError, ...
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise TransencError(f"{name}: cannot load model ({first_line})") from None
 

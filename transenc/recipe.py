@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
@@ -226,7 +227,10 @@ class Recipe:
         if unknown:
             raise TransencError(f"{source}: unknown recipe key(s) {', '.join(unknown)}")
         values = {}
+        defaults = cls()
         for key, value in data.items():
+            if key not in (*TRAIN_SECTIONS, "model_settings", "label_weights"):
+                _check_type(value, getattr(defaults, key), key, source)
             if key in TRAIN_SECTIONS:
                 _check_section(value, key, source)
                 base = asdict(getattr(cls(), key))
@@ -265,7 +269,10 @@ class Recipe:
         return Recipe.from_dict(data)
 
     def fingerprint(self) -> str:
+        """What decides a run's results: every value but the name (a recipe copied to another
+        file name is the same recipe)."""
         data = self.to_dict()
+        del data["name"]
         for key, default in _KEYS_ADDED_LATER.items():
             if data[key] == default:
                 del data[key]
@@ -291,6 +298,27 @@ def _check_section(value, name: str, source: str) -> None:
     bad = sorted(set(value) - {f.name for f in fields(TrainSettings)})
     if bad:
         raise TransencError(f"{source}: unknown key(s) in [{name}]: {', '.join(bad)}")
+    defaults = TrainSettings()
+    for key, item in value.items():
+        _check_type(item, getattr(defaults, key), f"[{name}] {key}", source)
+
+
+def _check_type(value, default, key: str, source: str) -> None:
+    """A value of the default's type: ``true``/``false`` for a switch (``"no"`` is not false),
+    a whole number for a count (1.5 is not one), a finite number for a rate."""
+    if isinstance(default, bool):
+        expected, ok = "true or false", isinstance(value, bool)
+    elif isinstance(default, int):
+        expected, ok = "a whole number", isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        expected = "a finite number"
+        ok = (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    else:
+        expected, ok = "a string", isinstance(value, str)
+    if not ok:
+        raise TransencError(f"{source}: {key} must be {expected}, not {value!r}")
 
 
 def load_recipe(name_or_path: str | Path | None) -> Recipe:
@@ -301,7 +329,12 @@ def load_recipe(name_or_path: str | Path | None) -> Recipe:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise TransencError(f"{path}: recipe file not found")
-        text, source = path.read_text(encoding="utf-8"), str(path)
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise TransencError(f"{path}: recipe file is not valid UTF-8") from None
+        except OSError as err:
+            raise TransencError(f"{path}: recipe file cannot be read ({err.strerror})") from None
     else:
         resource = resources.files(RECIPES_PACKAGE) / f"{name_or_path}.toml"
         if not resource.is_file():

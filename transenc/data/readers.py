@@ -103,6 +103,9 @@ def resolve_corpus(spec: str, data_dir: str | Path | None = None, **read_options
 # --- formats ---------------------------------------------------------------------------------
 
 Row = tuple[int, list[str]]  # (1-based line number, field values in the order asked for)
+# the csv module refuses fields over 128 KiB by default; a long sentence is valid input (the
+# model's max length truncates it), so allow any field a 32-bit size can hold
+csv.field_size_limit(2**31 - 1)
 
 
 def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> list[Row]:

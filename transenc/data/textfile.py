@@ -17,7 +17,10 @@ def read_text(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file not found")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transenc.atomic import check_writable
 from transenc.data.readers import resolve_corpus
 from transenc.models import load_bi_encoder
 from transenc.recipe import TrainSettings, _contrastive_defaults
@@ -31,6 +32,9 @@ class ContrastiveConfig:
     seed: int = 42
     data_dir: Path | None = None
     show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        check_writable(self.output, "model folder")
 
 
 @dataclass

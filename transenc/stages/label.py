@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from transenc.atomic import check_writable
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
 from transenc.errors import TransencError
@@ -42,6 +43,7 @@ class LabelConfig:
     show_progress: bool = False
 
     def __post_init__(self) -> None:
+        check_writable(self.output, "label file")
         if not self.models:
             raise TransencError("label: give at least one model")
         if self.kind not in KINDS:

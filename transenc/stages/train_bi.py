@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transenc.atomic import check_writable
 from transenc.errors import TransencError
-from transenc.labels import read_labels
+from transenc.labels import COSINE_RANGE, read_labels
 from transenc.models import load_bi_encoder
 from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
@@ -42,6 +43,7 @@ class TrainBiConfig:
     loss: str = DEFAULT_BI_LOSS
 
     def __post_init__(self) -> None:
+        check_writable(self.output, "model folder")
         if self.loss not in BI_LOSSES:
             raise TransencError(
                 f"bi-encoder loss {self.loss!r} unknown; use one of {', '.join(BI_LOSSES)}"
@@ -53,7 +55,12 @@ def run(config: TrainBiConfig) -> TrainResult:
 
     loss_class, loss_description = BI_LOSSES[config.loss]
     started = time.time()
-    corpus = read_labels(config.labels)
+    # MSE on cosine needs targets a cosine can reach; CoSENT only ranks, any scale will do
+    corpus = read_labels(
+        config.labels,
+        COSINE_RANGE if config.loss == "cosine-mse" else None,
+        "cosine-mse targets are cosines",
+    )
     columns = {
         "sentence1": corpus.sentence1,
         "sentence2": corpus.sentence2,

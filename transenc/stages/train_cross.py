@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transenc.atomic import check_writable
 from transenc.errors import TransencError
-from transenc.labels import cosine_to_target, read_labels
+from transenc.labels import COSINE_RANGE, cosine_to_target, read_labels
 from transenc.models import load_cross_encoder
 from transenc.precision import choose
 from transenc.recipe import LABEL_MAPS, TrainSettings, _cross_defaults
@@ -36,6 +37,7 @@ class TrainCrossConfig:
     show_progress: bool = False
 
     def __post_init__(self) -> None:
+        check_writable(self.output, "model folder")
         if self.label_map not in LABEL_MAPS:
             raise TransencError(
                 f"unknown label map {self.label_map!r}; use {', '.join(LABEL_MAPS)}"
@@ -56,7 +58,12 @@ def run(config: TrainCrossConfig) -> TrainResult:
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
     started = time.time()
-    corpus = read_labels(config.labels)
+    # clip maps cosines to [0, 1]; a score no cosine can have is a wrong file, not a target
+    corpus = read_labels(
+        config.labels,
+        COSINE_RANGE if config.label_map == "clip" else None,
+        "cross-encoder labels are bi-encoder cosines",
+    )
     targets = cosine_to_target(corpus.scores, config.label_map).tolist()
     first, second = corpus.sentence1, corpus.sentence2
     if config.both_orders:
