@@ -12,6 +12,8 @@ from transenc.recipe import Recipe, TrainSettings, load_recipe, shipped_recipes
 
 @pytest.fixture
 def cpu_with(monkeypatch):
+    monkeypatch.delenv(precision.NATIVE_BF16_ENV, raising=False)
+
     def set_flags(*flags):
         monkeypatch.setattr(precision, "cpu_flags", lambda: frozenset({"sse2", *flags}))
         precision._warn_slow_bf16.cache_clear()
@@ -38,6 +40,15 @@ def test_explicit_bf16_without_support_runs_with_one_warning(cpu_with, caplog):
     assert first.precision == "bf16"
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1 and "several times slower than fp32" in warnings[0]
+
+
+def test_the_environment_overrides_the_device(cpu_with, monkeypatch):
+    cpu_with("amx_bf16")
+    monkeypatch.setenv(precision.NATIVE_BF16_ENV, "0")
+    assert precision.choose("auto", "cpu").note == "fp32 (auto: TRANSENC_NATIVE_BF16=0)"
+    cpu_with()
+    monkeypatch.setenv(precision.NATIVE_BF16_ENV, "1")
+    assert precision.choose("auto", "cpu").precision == "bf16"
 
 
 def test_unreadable_cpuinfo_means_no_flags(monkeypatch, tmp_path):

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 PRECISIONS = ("auto", "fp32", "bf16")
+# overrides what the device reports: 1 (it has native bf16) or 0 (it has not), for machines
+# whose CPU flags cannot be read, and to measure what auto does on a CPU without bf16
+NATIVE_BF16_ENV = "TRANSENC_NATIVE_BF16"
 # CPU flags (Linux /proc/cpuinfo) of native bfloat16 matrix arithmetic
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 CPUINFO = Path("/proc/cpuinfo")
@@ -51,6 +55,9 @@ def native_bf16(device_type: str) -> tuple[bool, str]:
     """Whether ``device_type`` (``cpu``, ``cuda``) computes bfloat16 natively, and the evidence."""
     import torch
 
+    forced = os.environ.get(NATIVE_BF16_ENV, "").strip()
+    if forced in ("0", "1"):
+        return forced == "1", f"{NATIVE_BF16_ENV}={forced}"
     if device_type == "cuda":
         supported = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
         return supported, f"CUDA bf16 support: {'yes' if supported else 'no'}"
