@@ -52,9 +52,9 @@ def test_pooled_scoring_matches_per_task_scoring(tiny_bi, mini_sts_dir):
 
 
 def test_cross_encoder_auto_kind_and_both_orders(tiny_cross, mini_sts_dir):
-    one = evaluate.run(evaluate.EvalConfig(model=str(tiny_cross), data_dir=mini_sts_dir))
-    both = evaluate.run(
-        evaluate.EvalConfig(model=str(tiny_cross), data_dir=mini_sts_dir, both_orders=True)
+    both = evaluate.run(evaluate.EvalConfig(model=str(tiny_cross), data_dir=mini_sts_dir))
+    one = evaluate.run(
+        evaluate.EvalConfig(model=str(tiny_cross), data_dir=mini_sts_dir, both_orders=False)
     )
     assert one.kind == both.kind == "cross"
     assert both.both_orders and not one.both_orders

@@ -56,6 +56,8 @@ from transenc.models import (
     load_cross_encoder,
     resolve_model,
 )
+from transenc.overlap import markdown as overlap_markdown
+from transenc.overlap import overlap_by_task
 from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, Recipe
 from transenc.stages import contrastive, label, train_bi, train_cross
@@ -234,6 +236,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     table: dict[str, dict[str, float]] = {}
     dev_scores: dict[int, float] = {}
     stsb_dev = _stsb_dev(config)
+    protocol = _record_protocol(config, corpus, benchmarks)
     say(
         f"corpus {corpus.name}: {len(corpus)} pairs, {len(corpus.sentences)} distinct sentences; "
         f"{n} model(s); {recipe.rounds} round(s); recipe {recipe.name}"
@@ -387,7 +390,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         max(dev_scores, key=dev_scores.get) if config.select_on == "stsb-dev" else recipe.rounds
     )
     final_bi, final_cross = _publish_final(out, selected, n, say)
-    report = _write_report(config, corpus, table, selected, dev_scores, runner)
+    report = _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
     say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
     return BootstrapResult(
         out, final_bi, final_cross, selected, table, report, runner.ran, runner.skipped
@@ -634,7 +637,23 @@ def _publish_final(out: Path, selected: int, n: int, say) -> tuple[list[Path], l
     return finals["bi"], finals["cross"]
 
 
-def _write_report(config, corpus, table, selected, dev_scores, runner) -> Path:
+def _record_protocol(config: BootstrapConfig, corpus: PairCorpus, benchmarks) -> dict:
+    """What a quality claim about this run must say, added to ``run.json``: how many of each
+    evaluated task's pairs the training corpus holds, and whether any gold score was read."""
+    protocol = {
+        "gold_scores_read": (
+            "STS-B dev scores, to select the round" if config.select_on == "stsb-dev" else "none"
+        ),
+        "overlap": overlap_by_task(corpus, benchmarks) if benchmarks else {},
+    }
+    run_file = config.out / RUN_FILE
+    identity = json.loads(run_file.read_text())
+    if {k: identity.get(k) for k in protocol} != protocol:
+        write_text_atomic(run_file, json.dumps({**identity, **protocol}, indent=2) + "\n")
+    return protocol
+
+
+def _write_report(config, corpus, table, selected, dev_scores, runner, protocol) -> Path:
     lines = [
         "# transenc bootstrap report",
         "",
@@ -655,6 +674,15 @@ def _write_report(config, corpus, table, selected, dev_scores, runner) -> Path:
     ]
     if table:
         lines += ["## Spearman x100 per round", "", evaluate.markdown_table(table), ""]
+    if protocol["overlap"]:
+        lines += [
+            "## Training pairs in each evaluated task",
+            "",
+            f"Gold scores read: {protocol['gold_scores_read']}.",
+            "",
+            overlap_markdown(protocol["overlap"]),
+            "",
+        ]
     path = config.out / REPORT_FILE
     write_text_atomic(path, "\n".join(lines))
     return path

@@ -93,8 +93,20 @@ def eval_sts(
         int | None, typer.Option(min=1, help="Truncate inputs to this many tokens.")
     ] = None,
     both_orders: Annotated[
-        bool, typer.Option(help="Cross-encoders: average the scores of (s1, s2) and (s2, s1).")
-    ] = False,
+        bool,
+        typer.Option(
+            "--both-orders/--one-order",
+            help="Cross-encoders: average the scores of (s1, s2) and (s2, s1), as bootstrap "
+            "does, or score (s1, s2) only.",
+        ),
+    ] = True,
+    train_pairs: Annotated[
+        str | None,
+        typer.Option(
+            help="The corpus the model was trained on: say how many of each task's pairs it "
+            "holds (transductive, partly, inductive)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Write metrics as JSON to this file.")
     ] = None,
@@ -116,11 +128,16 @@ def eval_sts(
             both_orders=both_orders,
             output=output,
             show_progress=progress,
+            train_pairs=train_pairs,
         )
         result = evaluate.run(config)
     typer.echo(f"model: {result.model} ({result.kind}-encoder)   data: {result.data_dir}")
     pairs = {**result.pairs, evaluate.AVERAGE: sum(result.pairs.values())}
-    typer.echo(evaluate.format_table({"spearman": result.spearman, "pairs": pairs}))
+    rows = {"spearman": result.spearman, "pairs": pairs}
+    if result.overlap:
+        rows["in training"] = {t: o["in_training"] for t, o in result.overlap.items()}
+        rows["setting"] = {t: o["setting"] for t, o in result.overlap.items()}
+    typer.echo(evaluate.format_table(rows))
     if result.output:
         typer.echo(f"metrics written to {result.output}")
 

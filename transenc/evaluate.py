@@ -36,8 +36,11 @@ class EvalConfig:
         kind: ``auto`` (from the folder's files), ``bi`` or ``cross``.
         data_dir: STS data directory; ``None`` means ``$TRANSENC_DATA`` or ``data/sts``.
         tasks: task names out of ``STS_TASKS``.
-        both_orders: cross-encoders only: average the scores of (s1, s2) and (s2, s1).
+        both_orders: cross-encoders only: average the scores of (s1, s2) and (s2, s1) (the
+            default, as bootstrap scores them, so that both give one figure per model).
         output: where to write the metrics JSON (``None``: nowhere).
+        train_pairs: a corpus spec the model was trained on: the result then says how many of
+            each task's pairs it contains (transductive, partly, inductive).
     """
 
     model: str
@@ -46,9 +49,10 @@ class EvalConfig:
     tasks: tuple[str, ...] = STS_TASKS
     batch_size: int = 64
     max_seq_length: int | None = None
-    both_orders: bool = False
+    both_orders: bool = True
     output: Path | None = None
     show_progress: bool = False
+    train_pairs: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -82,6 +86,8 @@ class EvalResult:
     both_orders: bool = False
     versions: dict[str, str] = field(default_factory=library_versions)
     output: str | None = None
+    train_pairs: str | None = None
+    overlap: dict[str, dict] = field(default_factory=dict)
 
     @property
     def average(self) -> float:
@@ -156,6 +162,14 @@ def run(config: EvalConfig) -> EvalResult:
         pairs={name: len(corpus) for name, corpus in benchmarks.items()},
         both_orders=config.both_orders and kind == "cross",
     )
+    if config.train_pairs is not None:
+        from transenc.data.readers import resolve_corpus
+        from transenc.overlap import overlap_by_task
+
+        result.train_pairs = config.train_pairs
+        result.overlap = overlap_by_task(
+            resolve_corpus(config.train_pairs, config.data_dir), benchmarks
+        )
     if config.output is not None:
         result.output = str(config.output)
         write_text_atomic(config.output, json.dumps(result.to_dict(), indent=2) + "\n")
