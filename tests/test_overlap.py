@@ -44,6 +44,10 @@ def test_bootstrap_states_the_overlap_and_gold_use(pairs_file, tiny_bi, mini_sts
     assert run["overlap"]["stsb"] == {"pairs": 4, "in_training": 0, "setting": "inductive"}
     report = result.report.read_text()
     assert "| stsb | 4 | 0 | inductive |" in report and "Gold scores read: none." in report
+    # the per-round plot beside the report, and every stage's wall time
+    assert (out / "report.png").read_bytes().startswith(b"\x89PNG")
+    assert "![Spearman per round](report.png)" in report
+    assert "| round-1/train-cross |" in report and "| total |" in report
     # the protocol is not part of the run's identity: the same command resumes
     assert (
         bootstrap.run(

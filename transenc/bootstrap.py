@@ -60,6 +60,7 @@ from transenc.overlap import markdown as overlap_markdown
 from transenc.overlap import overlap_by_task
 from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, Recipe
+from transenc.report_plot import plot_rounds
 from transenc.stages import contrastive, label, train_bi, train_cross
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ RUN_FILE = "run.json"
 RECIPE_FILE = "recipe.toml"
 PAIRS_FILE = "pairs.tsv"
 REPORT_FILE = "report.md"
+PLOT_FILE = "report.png"
 METRICS_FILE = "metrics.json"
 BI_LABELS = "bi_labels.tsv"
 CROSS_LABELS = "cross_labels.tsv"
@@ -202,6 +204,7 @@ class _Runner:
         )
         self.ran: list[str] = []
         self.skipped: list[str] = []
+        self.seconds: dict[str, float] = {}  # wall time of every stage, this run or earlier
 
     def step(self, stage: Stage, round_number: int, kind: str, work: Callable[[], dict]) -> dict:
         if self.force_ref == (round_number, kind):
@@ -210,12 +213,13 @@ class _Runner:
         if problem is None:
             self.skipped.append(stage.name)
             self.say(f"[skip] {stage.name}: done earlier")
+            self.seconds[stage.name] = stage.recorded_seconds()
             return stage.recorded_metrics()
         started = time.time()
         if problem != "not run yet":
             self.say(f"[redo] {stage.name}: {problem}")
         metrics = work()
-        stage.record(started, metrics)
+        self.seconds[stage.name] = stage.record(started, metrics)["seconds"]
         self.ran.append(stage.name)
         summary = _summary(metrics)
         self.say(f"[done] {stage.name} in {time.time() - started:.0f}s: {summary}")
@@ -674,6 +678,19 @@ def _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
     ]
     if table:
         lines += ["## Spearman x100 per round", "", evaluate.markdown_table(table), ""]
+    plot = plot_rounds(table, config.out / PLOT_FILE) if table else None
+    if plot is not None:
+        lines += [f"![Spearman per round]({PLOT_FILE})", ""]
+    if runner.seconds:
+        lines += [
+            "## Wall time per stage",
+            "",
+            "| stage | seconds |",
+            "|---|---|",
+            *[f"| {name} | {seconds:.0f} |" for name, seconds in runner.seconds.items()],
+            f"| total | {sum(runner.seconds.values()):.0f} |",
+            "",
+        ]
     if protocol["overlap"]:
         lines += [
             "## Training pairs in each evaluated task",

@@ -111,5 +111,8 @@ class Stage:
         write_text_atomic(self.manifest, json.dumps(entry, indent=2) + "\n")
         return entry
 
+    def recorded_seconds(self) -> float:
+        return float(json.loads(self.manifest.read_text()).get("seconds", 0.0))
+
     def recorded_metrics(self) -> dict:
         return json.loads(self.manifest.read_text()).get("metrics", {})
