@@ -38,3 +38,16 @@ def test_concat_keeps_scores_only_when_all_parts_have_them():
 def test_with_scores_checks_length():
     with pytest.raises(ValueError):
         PairCorpus.from_pairs(["a"], ["b"]).with_scores([1.0, 2.0])
+
+
+def test_the_committed_example_corpora_read():
+    from pathlib import Path
+
+    from transenc.data.readers import resolve_corpus
+
+    folder = Path(__file__).resolve().parent.parent / "data" / "examples"
+    files = sorted(folder.glob("*.tsv"))
+    assert files
+    for path in files:
+        corpus = resolve_corpus(str(path))
+        assert len(corpus) >= 20 and corpus.scores is None
