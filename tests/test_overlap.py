@@ -79,3 +79,32 @@ def test_eval_sts_train_pairs_column(tiny_bi, mini_sts_dir):
     )
     assert result.exit_code == 0, result.output
     assert "in training" in result.output and "transductive" in result.output
+
+
+def test_the_demo_recipe_loads_and_its_corpus_resolves(mini_sts_dir):
+    import re
+    from pathlib import Path
+
+    from transenc.recipe import load_recipe
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    recipe = re.search(r"--recipe (\S+)", demo).group(1)
+    corpus = re.search(r"--pairs (\S+)", demo).group(1)
+    assert load_recipe(recipe).rounds >= 1
+    assert len(resolve_corpus(corpus, mini_sts_dir)) > 0
+    assert "--teacher mpnet" in demo and "--eval-tasks sickr,stsb" in demo
+
+
+def test_the_terminal_table_adds_each_models_gain():
+    from transenc.cli import with_gains
+
+    table = {
+        "start bi": {"stsb": 80.0, "avg": 78.0},
+        "start teacher-1": {"stsb": 83.0, "avg": 80.0},
+        "round 1 bi": {"stsb": 81.5, "avg": 79.0},
+        "round 1 cross": {"stsb": 79.0, "avg": 77.0},
+    }
+    rows = with_gains(table)
+    assert rows["gain bi"] == {"stsb": 1.5, "avg": 1.0}
+    assert "gain teacher-1" not in rows and "gain cross" not in rows

@@ -166,6 +166,20 @@ class BootstrapResult:
     report: Path
     stages_run: list[str]
     stages_skipped: list[str]
+    corpus: str = ""
+    protocol: dict = field(default_factory=dict)
+
+
+def protocol_line(result: BootstrapResult) -> str:
+    """One line on what the run trained on and read: the protocol of the table above it."""
+    settings = ", ".join(
+        f"{task} {row['setting']} ({row['in_training']}/{row['pairs']})"
+        for task, row in result.protocol.get("overlap", {}).items()
+    )
+    return (
+        f"trained on {result.corpus}; evaluated pairs in it: {settings or 'not evaluated'}; "
+        f"gold scores read: {result.protocol.get('gold_scores_read', 'none')}"
+    )
 
 
 def parse_stage_ref(ref: str, rounds: int) -> tuple[int, str]:
@@ -397,7 +411,16 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     report = _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
     say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
     return BootstrapResult(
-        out, final_bi, final_cross, selected, table, report, runner.ran, runner.skipped
+        out,
+        final_bi,
+        final_cross,
+        selected,
+        table,
+        report,
+        runner.ran,
+        runner.skipped,
+        f"{corpus.name} ({len(corpus)} pairs)",
+        protocol,
     )
 
 

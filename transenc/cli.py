@@ -219,6 +219,9 @@ def bootstrap(
     eval_data: Annotated[
         Path | None, typer.Option(help="STS data dir: evaluate both models after every round.")
     ] = None,
+    eval_tasks: Annotated[
+        str, typer.Option(help="With --eval-data: the tasks to evaluate, comma-separated.")
+    ] = ",".join(STS_TASKS),
     data_dir: Annotated[
         Path | None, typer.Option(help="STS data dir for named corpora [default: $TRANSENC_DATA].")
     ] = None,
@@ -252,6 +255,7 @@ def bootstrap(
             teachers=teacher or [],
             recipe=_recipe(recipe, rounds, seed, contrastive),
             eval_data=eval_data,
+            eval_tasks=parse_tasks(eval_tasks),
             data_dir=data_dir,
             select_on=select_on,
             force=force,
@@ -260,8 +264,26 @@ def bootstrap(
         )
         result = bootstrap_stage.run(config, say=say)
     if result.table:
-        typer.echo(format_table(result.table))
+        typer.echo(format_table(with_gains(result.table)))
+        typer.echo(bootstrap_stage.protocol_line(result))
     typer.echo(f"report: {result.report}")
+
+
+def with_gains(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The per-round table plus, for every trained model, its last row minus its start row."""
+    rows = dict(table)
+    for label in table:
+        if not label.startswith("start ") or label.startswith("start teacher"):
+            continue
+        name = label.removeprefix("start ")
+        last = [row for row in table if row.endswith(f" {name}") and row != label]
+        if last:
+            rows[f"gain {name}"] = {
+                task: table[last[-1]][task] - value
+                for task, value in table[label].items()
+                if task in table[last[-1]]
+            }
+    return rows
 
 
 @app.command("contrastive")
