@@ -267,10 +267,10 @@ def test_bi_round_start_initial_trains_every_round_from_the_start_model(
         json.loads((out / f"round-{r}" / "train-bi.manifest.json").read_text())["input_paths"]
         for r in (1, 2)
     ]
-    assert starts[0]["start"] == starts[1]["start"] == str(tiny_bi)
+    assert starts[0]["model"] == starts[1]["model"] == str(tiny_bi)
     # round 2's labels still come from round 1's bi-encoder
     label_inputs = json.loads((out / "round-2" / "label-bi.manifest.json").read_text())
-    assert label_inputs["input_paths"]["bi0"] == str(out / "round-1" / "bi")
+    assert label_inputs["input_paths"]["models0"] == str(out / "round-1" / "bi")
 
 
 def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):

@@ -130,7 +130,14 @@ def test_bi_loss_key():
     # at their defaults, keys added later are left out of the fingerprint: runs made before
     # they existed still resume
     data = default.to_dict()
-    for key in ("name", "bi_loss", "label_weights", "model_settings"):
+    for key in (
+        "name",
+        "bi_loss",
+        "bi_loss_params",
+        "label_weights",
+        "model_settings",
+        "round_steps",
+    ):
         del data[key]
     assert (
         default.fingerprint()

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from transenc import evaluate
 from transenc.atomic import atomic_dir, check_writable, write_text_atomic
@@ -47,21 +46,18 @@ from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
 from transenc.errors import TransencError
-from transenc.labels import combine_labels, mix_labels, read_labels, source_weights, write_labels
 from transenc.manifest import Stage, checksum
 from transenc.models import (
     DEFAULT_MODEL,
     detect_kind,
-    load_bi_encoder,
-    load_cross_encoder,
     resolve_model,
 )
 from transenc.overlap import markdown as overlap_markdown
 from transenc.overlap import overlap_by_task
-from transenc.precision import choose
-from transenc.recipe import DEFAULT_BI_LOSS, Recipe
+from transenc.recipe import ROUND_STEPS, Recipe
 from transenc.report_plot import plot_rounds
-from transenc.stages import contrastive, label, train_bi, train_cross
+from transenc.stages import contrastive, evaluation, label, mix, train_bi, train_cross
+from transenc.stages.declare import stage_for
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +73,7 @@ BI_TARGETS = "bi_targets.tsv"
 START_DIR, CONTRASTIVE_DIR, FINAL_DIR, TEACHERS_DIR = "start", "contrastive", "final", "teachers"
 # stages before round 1
 ROUND_ZERO_KINDS = ("label-teacher", "contrastive")
-STAGE_KINDS = (
-    "label-teacher",
-    "contrastive",
-    "label-bi",
-    "train-cross",
-    "label-cross",
-    "mix-labels",
-    "train-bi",
-    "eval",
-)
+STAGE_KINDS = (*ROUND_ZERO_KINDS, *ROUND_STEPS, "eval")
 SELECTION_RULES = ("last", "stsb-dev")
 
 
@@ -239,6 +226,146 @@ class _Runner:
         self.say(f"[done] {stage.name} in {time.time() - started:.0f}s: {summary}")
         return metrics
 
+    def run_stage(self, module, config, name: str, manifest: Path, r: int, kind: str) -> dict:
+        """Runs ``module.run(config)`` as a resumable stage whose manifest is built from the
+        config's declaration (:mod:`transenc.stages.declare`)."""
+        stage = stage_for(config, name, manifest)
+        return self.step(stage, r, kind, lambda: _metrics(module.run(config)))
+
+
+@dataclass
+class _Round:
+    """What the steps of a round hand each other: models and label files."""
+
+    number: int
+    folder: Path
+    bis: list[str]
+    crosses: list[str]
+    bi_labels: Path | None = None
+    cross_labels: Path | None = None
+    targets: Path | None = None
+
+
+class _Loop:
+    """A bootstrap run's shared context; each round step is a method named after its kind."""
+
+    def __init__(self, config: BootstrapConfig, runner: _Runner, teacher_labels: dict):
+        self.config = config
+        self.recipe = config.recipe
+        self.runner = runner
+        self.pairs = config.out / PAIRS_FILE
+        self.count = len(config.models)
+        self.teacher_labels = teacher_labels  # kind -> teacher name -> label file
+        self.initial_bis: list[str] = []
+
+    def walk(self, state: _Round) -> None:
+        for kind in self.recipe.round_steps:
+            getattr(self, "step_" + kind.replace("-", "_"))(state)
+
+    def _label(self, state: _Round, kind: str, models: list[str], output: Path) -> Path:
+        recipe = self.recipe
+        config = label.LabelConfig(
+            list(models),
+            str(self.pairs),
+            output,
+            kind=kind,
+            both_orders=kind == "cross" and recipe.cross_label_both_orders,
+            batch_size=recipe.label_batch_size,
+            precision=recipe.label_precision,
+            show_progress=self.config.show_progress,
+            extra_labels=dict(self.teacher_labels[kind]),
+            weights=recipe.label_weights,
+            source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
+        )
+        self.runner.run_stage(
+            label,
+            config,
+            f"round-{state.number}/label-{kind}",
+            state.folder / f"label-{kind}.manifest.json",
+            state.number,
+            f"label-{kind}",
+        )
+        return output
+
+    def step_label_bi(self, state: _Round) -> None:
+        state.bi_labels = self._label(state, "bi", state.bis, state.folder / BI_LABELS)
+
+    def step_label_cross(self, state: _Round) -> None:
+        state.cross_labels = self._label(state, "cross", state.crosses, state.folder / CROSS_LABELS)
+        state.targets = state.cross_labels
+
+    def step_train_cross(self, state: _Round) -> None:
+        # continue from last round's cross-encoders; round 1 starts from the bi-encoders' weights
+        starts = state.crosses or state.bis
+        seed = self.recipe.seed + 1000 * state.number
+        crosses = []
+        for k, start in enumerate(starts):
+            output = state.folder / model_dir_name("cross", k, self.count)
+            config = train_cross.TrainCrossConfig(
+                start,
+                state.bi_labels,
+                output,
+                self.recipe.label_map,
+                True,
+                self.recipe.settings_for(self.config.models[k], "cross"),
+                seed + k,
+                self.config.show_progress,
+            )
+            self.runner.run_stage(
+                train_cross,
+                config,
+                f"round-{state.number}/train-{output.name}",
+                state.folder / f"train-{output.name}.manifest.json",
+                state.number,
+                "train-cross",
+            )
+            crosses.append(str(output))
+        state.crosses = crosses
+
+    def step_mix_labels(self, state: _Round) -> None:
+        weight = self.recipe.cross_label_weight
+        if weight >= 1:  # pure cross labels, as published: nothing to mix
+            return
+        output = state.folder / BI_TARGETS
+        config = mix.MixConfig(state.cross_labels, state.bi_labels, output, weight)
+        self.runner.run_stage(
+            mix,
+            config,
+            f"round-{state.number}/mix-labels",
+            state.folder / "mix-labels.manifest.json",
+            state.number,
+            "mix-labels",
+        )
+        state.targets = output
+
+    def step_train_bi(self, state: _Round) -> None:
+        recipe = self.recipe
+        seed = recipe.seed + 1000 * state.number + 100
+        starts = self.initial_bis if recipe.bi_round_start == "initial" else state.bis
+        bis = []
+        for k, start in enumerate(starts):
+            output = state.folder / model_dir_name("bi", k, self.count)
+            config = train_bi.TrainBiConfig(
+                start,
+                state.targets,
+                output,
+                recipe.settings_for(self.config.models[k], "bi"),
+                seed + k,
+                self.config.show_progress,
+                recipe.bi_loss,
+                recipe.bi_loss_params,
+            )
+            self.runner.run_stage(
+                train_bi,
+                config,
+                f"round-{state.number}/train-{output.name}",
+                state.folder / f"train-{output.name}.manifest.json",
+                state.number,
+                "train-bi",
+            )
+            bis.append(str(output))
+        state.bis = bis
+
 
 def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> BootstrapResult:
     """Runs (or resumes) a bootstrap; ``say`` receives one line per stage."""
@@ -264,10 +391,9 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     teachers = [resolve_model(t) for t in config.teachers]
     teacher_names = [f"teacher-{k + 1}" for k in range(len(teachers))]
     if benchmarks:
-        evaluated = _named("bi", bis) + [
-            (name, kind, path)
-            for name, kind, path in zip(teacher_names, config.teacher_kinds, teachers, strict=True)
-        ]
+        evaluated = _named("bi", bis) + list(
+            zip(teacher_names, config.teacher_kinds, teachers, strict=True)
+        )
         metrics = _evaluate_stage(runner, out / START_DIR, 0, evaluated, benchmarks, config)
         table.update(_rows("start", metrics))
 
@@ -281,117 +407,36 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         outputs = []
         for k, model in enumerate(bis):
             output = out / CONTRASTIVE_DIR / model_dir_name("bi", k, n)
-            settings = recipe.settings_for(config.models[k], "contrastive_training")
-            stage = Stage(
-                f"contrastive/{output.name}",
-                output.parent / f"{output.name}.manifest.json",
-                {
-                    "settings": settings,
-                    "seed": recipe.seed + k,
-                    "start": _model_identity(model),
-                },
-                {"pairs": pairs_path},
-                {"model": output},
-            )
             cfg = contrastive.ContrastiveConfig(
                 model,
                 str(pairs_path),
                 output,
-                settings,
+                recipe.settings_for(config.models[k], "contrastive_training"),
                 recipe.seed + k,
                 show_progress=config.show_progress,
             )
-            runner.step(stage, 0, "contrastive", lambda cfg=cfg: _metrics(contrastive.run(cfg)))
+            runner.run_stage(
+                contrastive,
+                cfg,
+                f"contrastive/{output.name}",
+                output.parent / f"{output.name}.manifest.json",
+                0,
+                "contrastive",
+            )
             outputs.append(str(output))
         bis = outputs
 
-    initial_bis = list(bis)
+    loop = _Loop(config, runner, teacher_labels)
+    loop.initial_bis = list(bis)
     crosses: list[str] = []
     for r in range(1, recipe.rounds + 1):
-        rdir = out / f"round-{r}"
-        seed = recipe.seed + 1000 * r
-        # bi -> labels
-        bi_labels = _label_step(
-            runner, config, r, "bi", bis, teacher_labels["bi"], pairs_path, rdir / BI_LABELS
-        )
-        # labels -> cross (continue from last round's cross; round 1 starts from the bi weights)
-        starts = crosses or bis
-        crosses = []
-        for k, start in enumerate(starts):
-            output = rdir / model_dir_name("cross", k, n)
-            settings = recipe.settings_for(config.models[k], "cross")
-            cfg = train_cross.TrainCrossConfig(
-                start,
-                bi_labels,
-                output,
-                recipe.label_map,
-                True,
-                settings,
-                seed + k,
-                config.show_progress,
-            )
-            runner.step(
-                Stage(
-                    f"round-{r}/train-{output.name}",
-                    rdir / f"train-{output.name}.manifest.json",
-                    {"label_map": recipe.label_map, "settings": settings, "seed": seed + k},
-                    {"labels": bi_labels, "start": Path(start)},
-                    {"model": output},
-                ),
-                r,
-                "train-cross",
-                lambda cfg=cfg: _metrics(train_cross.run(cfg)),
-            )
-            crosses.append(str(output))
-        # cross -> labels
-        cross_labels = _label_step(
-            runner,
-            config,
-            r,
-            "cross",
-            crosses,
-            teacher_labels["cross"],
-            pairs_path,
-            rdir / CROSS_LABELS,
-        )
-        bi_targets = cross_labels
-        if recipe.cross_label_weight < 1:
-            bi_targets = _mix_step(runner, recipe, r, bi_labels, cross_labels, rdir / BI_TARGETS)
-        # labels -> bi
-        new_bis = []
-        for k, start in enumerate(initial_bis if recipe.bi_round_start == "initial" else bis):
-            output = rdir / model_dir_name("bi", k, n)
-            settings = recipe.settings_for(config.models[k], "bi")
-            cfg = train_bi.TrainBiConfig(
-                start,
-                bi_targets,
-                output,
-                settings,
-                seed + 100 + k,
-                config.show_progress,
-                recipe.bi_loss,
-            )
-            stage_config = {"settings": settings, "seed": seed + 100 + k}
-            if recipe.bi_loss != DEFAULT_BI_LOSS:  # absent at the default: older runs resume
-                stage_config["loss"] = recipe.bi_loss
-            runner.step(
-                Stage(
-                    f"round-{r}/train-{output.name}",
-                    rdir / f"train-{output.name}.manifest.json",
-                    stage_config,
-                    {"labels": bi_targets, "start": Path(start)},
-                    {"model": output},
-                ),
-                r,
-                "train-bi",
-                lambda cfg=cfg: _metrics(train_bi.run(cfg)),
-            )
-            new_bis.append(str(output))
-        bis = new_bis
+        state = _Round(r, out / f"round-{r}", bis, crosses)
+        loop.walk(state)
+        bis, crosses = state.bis, state.crosses
         if benchmarks or stsb_dev is not None:
             metrics = _evaluate_stage(
                 runner,
-                rdir,
+                state.folder,
                 r,
                 _named("bi", bis) + _named("cross", crosses),
                 benchmarks or {},
@@ -479,105 +524,27 @@ def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     return corpus
 
 
-def _label_step(runner, config, r, kind, models, teacher_files, pairs_path, output) -> Path:
-    """Labels the corpus with ``models`` and combines their scores with the frozen teachers'
-    (``teacher_files``: name -> label file) into ``output``; with more than one source, each
-    source's own labels are written beside it (``bi_labels.bi-1.tsv``, ...). Returns ``output``.
-    """
-    recipe = config.recipe
-    both_orders = kind == "cross" and recipe.cross_label_both_orders
-    names = [model_dir_name(kind, k, len(models)) for k in range(len(models))]
-    names += list(teacher_files)
-    source_files = {
-        name: output.with_name(f"{output.stem}.{name}{output.suffix}") for name in names
-    }
-    settings = {
-        "kind": kind,
-        "both_orders": both_orders,
-        "batch_size": recipe.label_batch_size,
-        "precision": recipe.label_precision,
-    }
-    if len(names) > 1 and recipe.label_weights != "equal":  # absent at the default: resume
-        settings["label_weights"] = recipe.label_weights
-    stage = Stage(
-        f"round-{r}/label-{kind}",
-        output.parent / f"label-{kind}.manifest.json",
-        settings,
-        {
-            "pairs": pairs_path,
-            **{f"{kind}{k}": Path(m) for k, m in enumerate(models)},
-            **teacher_files,
-        },
-        {"labels": output, **(source_files if len(names) > 1 else {})},
-    )
-    label_config = label.LabelConfig(
-        list(models),
-        str(pairs_path),
-        output,
-        kind=kind,
-        both_orders=both_orders,
-        batch_size=recipe.label_batch_size,
-        precision=recipe.label_precision,
-        show_progress=config.show_progress,
-    )
-
-    def work() -> dict:
-        corpus = resolve_corpus(str(pairs_path))
-        sources = [
-            corpus.with_scores(label.score_with(m, kind, corpus, label_config)) for m in models
-        ]
-        sources += [read_labels(path) for path in teacher_files.values()]
-        weights = source_weights([s.scores for s in sources], recipe.label_weights)
-        combined = combine_labels(sources, weights)
-        if len(sources) > 1:
-            for name, source in zip(names, sources, strict=True):
-                write_labels(source, source_files[name])
-        write_labels(combined, output)
-        result = {
-            "precision": choose(recipe.label_precision).note,
-            "pairs": len(combined),
-            "mean": float(combined.scores.mean()),
-            "std": float(combined.scores.std()),
-        }
-        if len(sources) > 1:
-            result["weights"] = dict(zip(names, np.round(weights, 4).tolist(), strict=True))
-            result["agreement"] = float(spearmanr(sources[0].scores, sources[1].scores).statistic)
-        return result
-
-    runner.step(stage, r, f"label-{kind}", work)
-    return output
-
-
 def _teacher_step(runner, config, name, kind, teacher, pairs_path, output) -> None:
     """A frozen teacher labels the corpus once (it never changes, so neither do its labels)."""
     recipe = config.recipe
-    both_orders = kind == "cross" and recipe.cross_label_both_orders
-    settings = {
-        "kind": kind,
-        "both_orders": both_orders,
-        "batch_size": recipe.label_batch_size,
-        "precision": recipe.label_precision,
-    }
-    stage = Stage(
-        f"{TEACHERS_DIR}/label-{name}",
-        output.parent / f"label-{name}.manifest.json",
-        settings,
-        {"pairs": pairs_path, "teacher": Path(teacher)}
-        if Path(teacher).exists()
-        else {"pairs": pairs_path},
-        {"labels": output},
-    )
     label_config = label.LabelConfig(
         [teacher],
         str(pairs_path),
         output,
         kind=kind,
-        both_orders=both_orders,
+        both_orders=kind == "cross" and recipe.cross_label_both_orders,
         batch_size=recipe.label_batch_size,
         precision=recipe.label_precision,
         show_progress=config.show_progress,
     )
-    runner.step(stage, 0, "label-teacher", lambda: _metrics(label.run(label_config)))
+    runner.run_stage(
+        label,
+        label_config,
+        f"{TEACHERS_DIR}/label-{name}",
+        output.parent / f"label-{name}.manifest.json",
+        0,
+        "label-teacher",
+    )
 
 
 def _remove_leftovers(out: Path) -> None:
@@ -587,27 +554,6 @@ def _remove_leftovers(out: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
-
-
-def _mix_step(runner, recipe, r, bi_labels, cross_labels, output) -> Path:
-    """Mixes cross-encoder labels with the round's bi-encoder labels into the bi's targets."""
-    stage = Stage(
-        f"round-{r}/mix-labels",
-        output.parent / "mix-labels.manifest.json",
-        {"cross_label_weight": recipe.cross_label_weight},
-        {"cross": cross_labels, "bi": bi_labels},
-        {"labels": output},
-    )
-
-    def work() -> dict:
-        mixed = mix_labels(
-            read_labels(cross_labels), read_labels(bi_labels), recipe.cross_label_weight
-        )
-        write_labels(mixed, output)
-        return {"pairs": len(mixed), "mean": float(mixed.scores.mean())}
-
-    runner.step(stage, r, "mix-labels", work)
-    return output
 
 
 def _stsb_dev(config: BootstrapConfig) -> dict[str, PairCorpus] | None:
@@ -623,27 +569,18 @@ def _named(kind: str, paths: list[str]) -> list[tuple[str, str, str]]:
 
 def _evaluate_stage(runner, folder, r, models, benchmarks, config, extra=None) -> dict:
     """STS scores of every (name, kind, path) in ``models``, in ``folder/metrics.json``."""
-    metrics_file = folder / METRICS_FILE
     tasks = {**benchmarks, **(extra or {})}
-
-    def work() -> dict:
-        result = {}
-        for name, kind, path in models:
-            model = load_bi_encoder(path) if kind == "bi" else load_cross_encoder(path)
-            result[name] = evaluate.spearman_by_task(
-                model, kind, tasks, both_orders=kind == "cross", show_progress=config.show_progress
-            )
-        write_text_atomic(metrics_file, json.dumps(result, indent=2) + "\n")
-        return result
-
-    stage = Stage(
-        f"{folder.name}/eval",
-        folder / "eval.manifest.json",
-        {"tasks": sorted(tasks), "data": str(config.eval_data)},
-        {name: Path(p) for name, _, p in models if Path(p).exists()},
-        {"metrics": metrics_file},
+    eval_config = evaluation.RoundEvalConfig(
+        models={name: path for name, _, path in models},
+        kinds={name: kind for name, kind, _ in models},
+        tasks=sorted(tasks),
+        data=str(config.eval_data),
+        output=folder / METRICS_FILE,
+        benchmarks=tasks,
+        show_progress=config.show_progress,
     )
-    return runner.step(stage, r, "eval", work)
+    stage = stage_for(eval_config, f"{folder.name}/eval", folder / "eval.manifest.json")
+    return runner.step(stage, r, "eval", lambda: evaluation.run(eval_config))
 
 
 def _rows(label: str, metrics: dict) -> dict[str, dict[str, float]]:
@@ -729,12 +666,17 @@ def _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
 
 
 def _metrics(result) -> dict:
-    """A stage result's numbers and notes (paths and lists dropped) for its manifest."""
-    return {
-        k: round(v, 4) if isinstance(v, float) else v
-        for k, v in vars(result).items()
-        if isinstance(v, (int, float, str)) and v is not None
-    }
+    """A stage result's numbers, notes and per-source numbers (paths and lists dropped) for its
+    manifest."""
+    kept = {}
+    for key, value in vars(result).items():
+        if isinstance(value, float):
+            kept[key] = round(value, 4)
+        elif isinstance(value, (int, str)):
+            kept[key] = value
+        elif isinstance(value, dict) and value:
+            kept[key] = value
+    return kept
 
 
 def _model_identity(model: str) -> str:

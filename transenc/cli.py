@@ -370,14 +370,13 @@ def mix_labels_command(
     ],
 ) -> None:
     """Bi-encoder targets as bootstrap mixes them: w x cross + (1 - w) x bi, pair by pair."""
-    from transenc.labels import mix_labels, read_labels, write_labels
+    from transenc.stages import mix
 
     with user_errors():
-        mixed = mix_labels(read_labels(cross), read_labels(bi), cross_weight)
-        write_labels(mixed, out)
+        mixed = mix.run(mix.MixConfig(cross, bi, out, cross_weight))
     typer.echo(
-        f"{out}: {len(mixed)} pairs, {cross_weight:g} x cross + {1 - cross_weight:g} x bi "
-        f"(mean {mixed.scores.mean():.3f})"
+        f"{out}: {mixed.pairs} pairs, {cross_weight:g} x cross + {1 - cross_weight:g} x bi "
+        f"(mean {mixed.mean:.3f})"
     )
 
 
@@ -431,7 +430,14 @@ def train_bi_command(
         chosen = _recipe(recipe, None, seed, None)
         result = train_bi.run(
             train_bi.TrainBiConfig(
-                model, labels, out, chosen.bi, chosen.seed, True, loss or chosen.bi_loss
+                model,
+                labels,
+                out,
+                chosen.bi,
+                chosen.seed,
+                True,
+                loss or chosen.bi_loss,
+                chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
             )
         )
     typer.echo(

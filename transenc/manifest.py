@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
@@ -19,9 +18,7 @@ from pathlib import Path
 from transenc.atomic import write_text_atomic
 from transenc.versions import library_versions
 
-logger = logging.getLogger(__name__)
-
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: settings, inputs and outputs built from the stage declarations
 _CHUNK = 1 << 20
 
 

@@ -10,7 +10,6 @@ pooling is added by sentence-transformers).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +17,6 @@ from typing import Literal
 
 from transenc.errors import TransencError
 from transenc.model_store import resolve_known
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "default"
 Kind = Literal["bi", "cross"]

@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
+from transenc import objectives
 from transenc.errors import TransencError
+from transenc.labels import LABEL_WEIGHTINGS
 from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
 
 if sys.version_info >= (3, 11):
@@ -37,7 +39,22 @@ BI_ROUND_STARTS = ("previous", "initial")
 DEFAULT_BI_LOSS = "cosine-mse"
 # keys added after runs were made: left out of the fingerprint while at their default, so that
 # run directories made before they existed still resume
-_KEYS_ADDED_LATER = {"bi_loss": DEFAULT_BI_LOSS, "label_weights": "equal", "model_settings": {}}
+# the steps of a round, each with what it needs from earlier steps and what it provides
+ROUND_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "label-bi": ((), ("bi_labels",)),
+    "train-cross": (("bi_labels",), ("crosses",)),
+    "label-cross": (("crosses",), ("cross_labels", "targets")),
+    "mix-labels": (("bi_labels", "cross_labels"), ("targets",)),  # no-op at weight 1
+    "train-bi": (("targets",), ("bis",)),
+}
+DEFAULT_ROUND_STEPS = ["label-bi", "train-cross", "label-cross", "mix-labels", "train-bi"]
+_KEYS_ADDED_LATER = {
+    "bi_loss": DEFAULT_BI_LOSS,
+    "bi_loss_params": {},
+    "label_weights": "equal",
+    "model_settings": {},
+    "round_steps": DEFAULT_ROUND_STEPS,
+}
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi")
 DEFAULT_RECIPE = "published"
 RECIPES_PACKAGE = "transenc.recipes"
@@ -114,8 +131,11 @@ class Recipe:
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
             plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
             as published; below 1 the bi-encoder's own view regularises what it learns).
-        bi_loss: the cross -> bi objective: ``cosine-mse`` (published: MSE between cosine and
-            label) or ``cosent`` (the cosines rank each batch's pairs as the labels do).
+        bi_loss: the cross -> bi objective (:mod:`transenc.objectives`): ``cosine-mse``
+            (published: MSE between cosine and label) or ``cosent`` (the cosines rank each
+            batch's pairs as the labels do); ``bi_loss_params`` its parameters, if it has any.
+        round_steps: the steps of every round, in order (see ``ROUND_STEPS``); each must find
+            what it needs from the steps before it.
         bi_round_start: each round trains the bi-encoder from the ``previous`` round's
             bi-encoder (as published) or from the ``initial`` one (the run's starting bi-encoder,
             after the contrastive stage if any), so that rounds do not stack fine-tunings;
@@ -140,6 +160,8 @@ class Recipe:
     cross_label_weight: float = 1.0
     bi_round_start: str = "previous"
     bi_loss: str = DEFAULT_BI_LOSS
+    bi_loss_params: dict = field(default_factory=dict)
+    round_steps: list[str] = field(default_factory=lambda: list(DEFAULT_ROUND_STEPS))
     max_pairs: int = 0
     seed: int = 42
     label_batch_size: int = 64
@@ -165,12 +187,17 @@ class Recipe:
                 f"recipe bi_round_start {self.bi_round_start!r} unknown; use one of "
                 f"{', '.join(BI_ROUND_STARTS)}"
             )
-        from transenc.stages.train_bi import BI_LOSSES  # here: train_bi imports this module
-
-        if self.bi_loss not in BI_LOSSES:
+        if self.bi_loss not in objectives.names("bi"):
             raise TransencError(
-                f"recipe bi_loss {self.bi_loss!r} unknown; use one of {', '.join(BI_LOSSES)}"
+                f"recipe bi_loss {self.bi_loss!r} unknown; use one of "
+                f"{', '.join(objectives.names('bi'))}"
             )
+        if not isinstance(self.bi_loss_params, dict):
+            raise TransencError("recipe [bi_loss_params] must be a table")
+        objectives.parse_params(
+            objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi_loss_params]"
+        )
+        check_round_steps(self.round_steps)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if self.label_batch_size < 1:
@@ -186,8 +213,6 @@ class Recipe:
                     self.settings_for(model, section).check(f"model_settings.{model}.{section}")
 
     def _check_label_weights(self) -> None:
-        from transenc.labels import LABEL_WEIGHTINGS
-
         weights = self.label_weights
         if isinstance(weights, str):
             if weights not in LABEL_WEIGHTINGS:
@@ -229,7 +254,13 @@ class Recipe:
         values = {}
         defaults = cls()
         for key, value in data.items():
-            if key not in (*TRAIN_SECTIONS, "model_settings", "label_weights"):
+            if key not in (
+                *TRAIN_SECTIONS,
+                "model_settings",
+                "label_weights",
+                "round_steps",
+                "bi_loss_params",
+            ):
                 _check_type(value, getattr(defaults, key), key, source)
             if key in TRAIN_SECTIONS:
                 _check_section(value, key, source)
@@ -290,6 +321,27 @@ class Recipe:
             lines.append(f"\n[{table}]")
             lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
         return "\n".join(lines) + "\n"
+
+
+def check_round_steps(steps) -> None:
+    """Every step known, and each finds what it needs from the steps before it."""
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        raise TransencError("recipe round_steps must be a list of step names")
+    have: set[str] = set()
+    for step in steps:
+        if step not in ROUND_STEPS:
+            raise TransencError(
+                f"recipe round_steps: unknown step {step!r}; steps are {', '.join(ROUND_STEPS)}"
+            )
+        needs, gives = ROUND_STEPS[step]
+        missing = [n for n in needs if n not in have]
+        if missing:
+            raise TransencError(
+                f"recipe round_steps: {step} needs {', '.join(missing)} from an earlier step"
+            )
+        have.update(gives)
+    if "bis" not in have:
+        raise TransencError("recipe round_steps: a round must end with a train-bi step")
 
 
 def _check_section(value, name: str, source: str) -> None:

@@ -6,7 +6,6 @@ The stages use sentence-transformers' trainers and losses as they are; this modu
 
 from __future__ import annotations
 
-import logging
 import random
 import tempfile
 from collections.abc import Iterator
@@ -19,8 +18,6 @@ import torch
 from transenc.atomic import atomic_dir
 from transenc.precision import choose
 from transenc.recipe import TrainSettings
-
-logger = logging.getLogger(__name__)
 
 
 def seed_everything(seed: int) -> None:

@@ -7,7 +7,6 @@ forward passes make the positive, the rest of the batch the negatives
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,22 +15,21 @@ from transenc.atomic import check_writable
 from transenc.data.readers import resolve_corpus
 from transenc.models import load_bi_encoder
 from transenc.recipe import TrainSettings, _contrastive_defaults
+from transenc.stages.declare import input_field, output_field, runtime_field
 from transenc.training import fit, model_card, save_model, seed_everything
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
 class ContrastiveConfig:
     """Train ``model`` on the distinct sentences of ``pairs``; save to ``output``."""
 
-    model: str
-    pairs: str
-    output: Path
+    model: str = input_field()
+    pairs: str = input_field()
+    output: Path = output_field()
     settings: TrainSettings = field(default_factory=_contrastive_defaults)
     seed: int = 42
     data_dir: Path | None = None
-    show_progress: bool = False
+    show_progress: bool = runtime_field(False)
 
     def __post_init__(self) -> None:
         check_writable(self.output, "model folder")

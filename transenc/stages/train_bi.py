@@ -1,66 +1,51 @@
 """cross -> bi: a bi-encoder learns the cross-encoder's labels through its cosine.
 
-The objective is pluggable (``BI_LOSSES``): ``cosine-mse`` is the published one (MSE between
-cosine and label, sentence-transformers ``CosineSimilarityLoss``); ``cosent`` only asks the
-cosines to rank each batch's pairs as the labels do (``CoSENTLoss``), so the bi-encoder is not
-pushed to reproduce the labels' scale."""
+The objective is pluggable (:mod:`transenc.objectives`, side ``bi``): ``cosine-mse`` is the
+published one (MSE between cosine and label); ``cosent`` only asks the cosines to rank each
+batch's pairs as the labels do, so the bi-encoder is not pushed to reproduce the labels' scale.
+"""
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transenc import objectives
 from transenc.atomic import check_writable
-from transenc.errors import TransencError
-from transenc.labels import COSINE_RANGE, read_labels
+from transenc.labels import read_labels
 from transenc.models import load_bi_encoder
 from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
+from transenc.stages.declare import input_field, output_field, runtime_field
 from transenc.stages.train_cross import TrainResult
 from transenc.training import fit, model_card, save_model, seed_everything
-
-logger = logging.getLogger(__name__)
-
-# name -> (sentence-transformers loss class name, what the model card says)
-BI_LOSSES: dict[str, tuple[str, str]] = {
-    "cosine-mse": ("CosineSimilarityLoss", "MSE between cosine and label (CosineSimilarityLoss)"),
-    "cosent": ("CoSENTLoss", "pairwise ranking of cosines by label within a batch (CoSENTLoss)"),
-}
 
 
 @dataclass
 class TrainBiConfig:
     """Train the bi-encoder ``model`` on the labels in ``labels``."""
 
-    model: str
-    labels: Path
-    output: Path
+    model: str = input_field()
+    labels: Path = input_field()
+    output: Path = output_field()
     settings: TrainSettings = field(default_factory=_bi_defaults)
     seed: int = 42
-    show_progress: bool = False
+    show_progress: bool = runtime_field(False)
     loss: str = DEFAULT_BI_LOSS
+    loss_params: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_writable(self.output, "model folder")
-        if self.loss not in BI_LOSSES:
-            raise TransencError(
-                f"bi-encoder loss {self.loss!r} unknown; use one of {', '.join(BI_LOSSES)}"
-            )
+        objective = objectives.get(self.loss, "bi")
+        objectives.parse_params(objective, self.loss_params, f"loss {self.loss}")
 
 
 def run(config: TrainBiConfig) -> TrainResult:
-    from sentence_transformers.sentence_transformer import losses
-
-    loss_class, loss_description = BI_LOSSES[config.loss]
+    objective = objectives.get(config.loss, "bi")
+    params = objectives.parse_params(objective, config.loss_params, f"loss {config.loss}")
     started = time.time()
-    # MSE on cosine needs targets a cosine can reach; CoSENT only ranks, any scale will do
-    corpus = read_labels(
-        config.labels,
-        COSINE_RANGE if config.loss == "cosine-mse" else None,
-        "cosine-mse targets are cosines",
-    )
+    corpus = read_labels(config.labels, objective.score_range, f"{config.loss} targets")
     columns = {
         "sentence1": corpus.sentence1,
         "sentence2": corpus.sentence2,
@@ -71,7 +56,7 @@ def run(config: TrainBiConfig) -> TrainResult:
     loss = fit(
         model,
         columns,
-        getattr(losses, loss_class)(model),
+        objective.build(model, params),
         config.settings,
         config.seed,
         config.show_progress,
@@ -82,7 +67,7 @@ def run(config: TrainBiConfig) -> TrainResult:
         [
             f"start: `{config.model}`",
             f"labels: `{config.labels}` ({len(corpus)} pairs, cross-encoder scores)",
-            f"loss: {loss_description}",
+            f"loss: {objective.description}",
             f"settings: {config.settings}",
             f"seed: {config.seed}",
         ],

@@ -7,34 +7,35 @@ cross-encoder does not learn an order the labels do not have.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transenc import objectives
 from transenc.atomic import check_writable
 from transenc.errors import TransencError
-from transenc.labels import COSINE_RANGE, cosine_to_target, read_labels
+from transenc.labels import cosine_to_target, read_labels
 from transenc.models import load_cross_encoder
 from transenc.precision import choose
 from transenc.recipe import LABEL_MAPS, TrainSettings, _cross_defaults
+from transenc.stages.declare import input_field, output_field, runtime_field
 from transenc.training import fit, model_card, save_model, seed_everything
 
-logger = logging.getLogger(__name__)
+CROSS_LOSS = "bce"
 
 
 @dataclass
 class TrainCrossConfig:
     """Train a cross-encoder starting at ``model`` on the labels in ``labels``."""
 
-    model: str
-    labels: Path
-    output: Path
+    model: str = input_field()
+    labels: Path = input_field()
+    output: Path = output_field()
     label_map: str = "clip"
     both_orders: bool = True
     settings: TrainSettings = field(default_factory=_cross_defaults)
     seed: int = 42
-    show_progress: bool = False
+    show_progress: bool = runtime_field(False)
 
     def __post_init__(self) -> None:
         check_writable(self.output, "model folder")
@@ -55,13 +56,12 @@ class TrainResult:
 
 
 def run(config: TrainCrossConfig) -> TrainResult:
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
-
+    objective = objectives.get(CROSS_LOSS, "cross")
     started = time.time()
     # clip maps cosines to [0, 1]; a score no cosine can have is a wrong file, not a target
     corpus = read_labels(
         config.labels,
-        COSINE_RANGE if config.label_map == "clip" else None,
+        objective.score_range if config.label_map == "clip" else None,
         "cross-encoder labels are bi-encoder cosines",
     )
     targets = cosine_to_target(corpus.scores, config.label_map).tolist()
@@ -73,7 +73,7 @@ def run(config: TrainCrossConfig) -> TrainResult:
     loss = fit(
         model,
         {"sentence1": first, "sentence2": second, "label": targets},
-        BinaryCrossEntropyLoss(model),
+        objective.build(model, objective.params()),
         config.settings,
         config.seed,
         config.show_progress,
@@ -84,7 +84,7 @@ def run(config: TrainCrossConfig) -> TrainResult:
         [
             f"start: `{config.model}`",
             f"labels: `{config.labels}` ({len(corpus)} pairs, bi-encoder cosines)",
-            f"loss: binary cross-entropy on soft targets (label map `{config.label_map}`), "
+            f"loss: {objective.description} (label map `{config.label_map}`), "
             f"{'both pair orders' if config.both_orders else 'one pair order'}",
             f"settings: {config.settings}",
             f"seed: {config.seed}",

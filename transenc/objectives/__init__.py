@@ -1,0 +1,69 @@
+"""Training objectives, one module each, in one registry.
+
+An objective says which model it trains (``side``: ``bi`` or ``cross``), what it needs
+(``labels``: the pseudo-label file only; ``teacher``: the live teacher model as well), the score
+range its targets must lie in (a file outside it is refused with the line), its parameters
+(a dataclass validated from the recipe) and how to build the sentence-transformers loss.
+Recipes and stages look objectives up here by name; nothing here imports the recipe module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from transenc.errors import TransencError
+from transenc.objectives import bce, cosent, cosine_mse
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    side: str  # "bi" or "cross"
+    needs: str  # "labels" or "teacher"
+    description: str  # for model cards
+    params: type  # a dataclass of the objective's parameters
+    build: Callable[..., Any]  # build(model, params, teacher=None) -> a loss module
+    score_range: tuple[float, float] | None = None
+
+
+OBJECTIVES: dict[str, Objective] = {
+    module.NAME: Objective(
+        module.NAME,
+        module.SIDE,
+        module.NEEDS,
+        module.DESCRIPTION,
+        module.Params,
+        module.build,
+        getattr(module, "SCORE_RANGE", None),
+    )
+    for module in (cosine_mse, cosent, bce)
+}
+
+
+def names(side: str) -> list[str]:
+    return [name for name, objective in OBJECTIVES.items() if objective.side == side]
+
+
+def get(name: str, side: str) -> Objective:
+    if name not in OBJECTIVES or OBJECTIVES[name].side != side:
+        raise TransencError(
+            f"{side}-encoder loss {name!r} unknown; use one of {', '.join(names(side))}"
+        )
+    return OBJECTIVES[name]
+
+
+def parse_params(objective: Objective, values: dict, where: str) -> Any:
+    """The objective's parameters from a recipe table, every key known and of the right type."""
+    known = {f.name: f for f in fields(objective.params)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise TransencError(
+            f"{where}: unknown parameter(s) {', '.join(unknown)} for loss {objective.name!r}"
+            + (f"; it takes {', '.join(known)}" if known else "; it takes none")
+        )
+    try:
+        return objective.params(**values)
+    except (TypeError, ValueError) as err:
+        raise TransencError(f"{where}: {err}") from None
