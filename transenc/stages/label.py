@@ -40,7 +40,6 @@ class LabelConfig:
     kind: str = "auto"
     both_orders: bool = True
     batch_size: int = 64
-    max_length: int | None = None
     precision: str = "fp32"
     data_dir: Path | None = None
     show_progress: bool = runtime_field(False)
@@ -89,9 +88,9 @@ class LabelResult:
 
 def score_with(model_name: str, kind: str, corpus: PairCorpus, config: LabelConfig) -> np.ndarray:
     if kind == "bi":
-        model = load_bi_encoder(model_name, config.max_length)
+        model = load_bi_encoder(model_name)
         return bi_scores(model, corpus, config.batch_size, config.show_progress, config.precision)
-    model = load_cross_encoder(model_name, config.max_length)
+    model = load_cross_encoder(model_name)
     return cross_scores(
         model,
         corpus,
