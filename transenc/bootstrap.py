@@ -354,6 +354,7 @@ class _Loop:
                 self.config.show_progress,
                 recipe.bi_loss,
                 recipe.bi_loss_params,
+                recipe.bi_dual_reg,
             )
             self.runner.run_stage(
                 train_bi,

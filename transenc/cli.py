@@ -420,7 +420,8 @@ def train_bi_command(
     recipe: Annotated[str | None, typer.Option(help="Recipe name or TOML file.")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     loss: Annotated[
-        str | None, typer.Option(help="cosine-mse or cosent (default: the recipe's bi_loss).")
+        str | None,
+        typer.Option(help="cosine-mse, cosent or kl-listwise (default: the recipe's bi_loss)."),
     ] = None,
 ) -> None:
     """cross -> bi: train a bi-encoder on cross-encoder labels through its cosine."""
@@ -438,6 +439,7 @@ def train_bi_command(
                 True,
                 loss or chosen.bi_loss,
                 chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
+                chosen.bi_dual_reg,
             )
         )
     typer.echo(

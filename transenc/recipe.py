@@ -54,6 +54,7 @@ _KEYS_ADDED_LATER = {
     "label_weights": "equal",
     "model_settings": {},
     "round_steps": DEFAULT_ROUND_STEPS,
+    "bi_dual_reg": {},
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi")
 DEFAULT_RECIPE = "published"
@@ -133,7 +134,10 @@ class Recipe:
             as published; below 1 the bi-encoder's own view regularises what it learns).
         bi_loss: the cross -> bi objective (:mod:`transenc.objectives`): ``cosine-mse``
             (published: MSE between cosine and label) or ``cosent`` (the cosines rank each
-            batch's pairs as the labels do); ``bi_loss_params`` its parameters, if it has any.
+            batch's pairs as the labels do) or ``kl-listwise`` (each batch's softmax of cosines
+            matches that of the labels); ``bi_loss_params`` its parameters, if it has any.
+        bi_dual_reg: DualReg on top of the bi objective, ``{weight = 0.1, temperature = 0.05}``
+            (empty or weight 0: off); see :mod:`transenc.objectives.dual_reg`.
         round_steps: the steps of every round, in order (see ``ROUND_STEPS``); each must find
             what it needs from the steps before it.
         bi_round_start: each round trains the bi-encoder from the ``previous`` round's
@@ -161,6 +165,7 @@ class Recipe:
     bi_round_start: str = "previous"
     bi_loss: str = DEFAULT_BI_LOSS
     bi_loss_params: dict = field(default_factory=dict)
+    bi_dual_reg: dict = field(default_factory=dict)
     round_steps: list[str] = field(default_factory=lambda: list(DEFAULT_ROUND_STEPS))
     max_pairs: int = 0
     seed: int = 42
@@ -197,6 +202,7 @@ class Recipe:
         objectives.parse_params(
             objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi_loss_params]"
         )
+        objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi_dual_reg]")
         check_round_steps(self.round_steps)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
@@ -260,6 +266,7 @@ class Recipe:
                 "label_weights",
                 "round_steps",
                 "bi_loss_params",
+                "bi_dual_reg",
             ):
                 _check_type(value, getattr(defaults, key), key, source)
             if key in TRAIN_SECTIONS:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from transenc.errors import TransencError
-from transenc.objectives import bce, cosent, cosine_mse
+from transenc.objectives import bce, cosent, cosine_mse, dual_reg, kl_listwise
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ OBJECTIVES: dict[str, Objective] = {
         module.build,
         getattr(module, "SCORE_RANGE", None),
     )
-    for module in (cosine_mse, cosent, bce)
+    for module in (cosine_mse, cosent, kl_listwise, bce)
 }
 
 
@@ -56,14 +56,25 @@ def get(name: str, side: str) -> Objective:
 
 def parse_params(objective: Objective, values: dict, where: str) -> Any:
     """The objective's parameters from a recipe table, every key known and of the right type."""
-    known = {f.name: f for f in fields(objective.params)}
+    return _parse(objective.params, values, where, f"loss {objective.name!r}")
+
+
+def parse_dual_reg(values: dict, where: str) -> dual_reg.Params:
+    """DualReg's parameters (``weight`` 0 = off, ``temperature``) from a recipe table."""
+    return _parse(dual_reg.Params, values, where, "dual_reg")
+
+
+def _parse(params_class: type, values: dict, where: str, what: str) -> Any:
+    if not isinstance(values, dict):
+        raise TransencError(f"{where} must be a table")
+    known = [f.name for f in fields(params_class)]
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise TransencError(
-            f"{where}: unknown parameter(s) {', '.join(unknown)} for loss {objective.name!r}"
+            f"{where}: unknown parameter(s) {', '.join(unknown)} for {what}"
             + (f"; it takes {', '.join(known)}" if known else "; it takes none")
         )
     try:
-        return objective.params(**values)
+        return params_class(**values)
     except (TypeError, ValueError) as err:
         raise TransencError(f"{where}: {err}") from None

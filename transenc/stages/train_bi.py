@@ -15,6 +15,7 @@ from transenc import objectives
 from transenc.atomic import check_writable
 from transenc.labels import read_labels
 from transenc.models import load_bi_encoder
+from transenc.objectives import dual_reg
 from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
 from transenc.stages.declare import input_field, output_field, runtime_field
@@ -34,16 +35,19 @@ class TrainBiConfig:
     show_progress: bool = runtime_field(False)
     loss: str = DEFAULT_BI_LOSS
     loss_params: dict = field(default_factory=dict)
+    dual_reg: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_writable(self.output, "model folder")
         objective = objectives.get(self.loss, "bi")
         objectives.parse_params(objective, self.loss_params, f"loss {self.loss}")
+        objectives.parse_dual_reg(self.dual_reg, "dual_reg")
 
 
 def run(config: TrainBiConfig) -> TrainResult:
     objective = objectives.get(config.loss, "bi")
     params = objectives.parse_params(objective, config.loss_params, f"loss {config.loss}")
+    regularise = objectives.parse_dual_reg(config.dual_reg, "dual_reg")
     started = time.time()
     corpus = read_labels(config.labels, objective.score_range, f"{config.loss} targets")
     columns = {
@@ -56,7 +60,7 @@ def run(config: TrainBiConfig) -> TrainResult:
     loss = fit(
         model,
         columns,
-        objective.build(model, params),
+        dual_reg.wrap(objective.build(model, params), model, regularise),
         config.settings,
         config.seed,
         config.show_progress,
@@ -67,7 +71,8 @@ def run(config: TrainBiConfig) -> TrainResult:
         [
             f"start: `{config.model}`",
             f"labels: `{config.labels}` ({len(corpus)} pairs, cross-encoder scores)",
-            f"loss: {objective.description}",
+            f"loss: {objective.description}"
+            + (f", with DualReg (weight {regularise.weight:g})" if regularise.weight else ""),
             f"settings: {config.settings}",
             f"seed: {config.seed}",
         ],
