@@ -18,8 +18,8 @@ LABELS = torch.tensor([0.9, 0.1, 0.7, 0.0])
 
 
 def batch(model):
-    first = model.tokenize([a for a, _ in PAIRS])
-    second = model.tokenize([b for _, b in PAIRS])
+    first = model.preprocess([a for a, _ in PAIRS])
+    second = model.preprocess([b for _, b in PAIRS])
     return [first, second]
 
 
@@ -120,3 +120,99 @@ def test_train_bi_stage_with_kl_listwise_and_dual_reg(tiny_bi, tmp_path):
     assert result.train_loss == result.train_loss  # finite, not NaN
     card = (tmp_path / "bi" / "README.md").read_text()
     assert "listwise KL" in card and "DualReg (weight 0.5)" in card
+
+
+# --- VIRT ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def virt_pair(tiny_bi):
+    from sentence_transformers import CrossEncoder, SentenceTransformer
+
+    torch.manual_seed(0)
+    student = SentenceTransformer(str(tiny_bi), device="cpu")
+    teacher = CrossEncoder(str(tiny_bi), num_labels=1, device="cpu")
+    return student, teacher
+
+
+def test_virt_joint_input_is_the_tokenizers_pair_encoding(virt_pair):
+    from transenc.objectives import virt
+
+    student, _ = virt_pair
+    x = student.preprocess([a for a, _ in PAIRS])
+    y = student.preprocess([b for _, b in PAIRS])
+    joint_len, y_pos, y_valid = virt.joint_positions(x["attention_mask"], y["attention_mask"])
+    joint = virt.teacher_inputs(x, y, joint_len, y_pos, y_valid)
+    expected = student.tokenizer(
+        [a for a, _ in PAIRS], [b for _, b in PAIRS], padding=True, return_tensors="pt"
+    )
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        assert torch.equal(joint[key], expected[key]), key
+
+
+def test_virt_attention_slices_have_the_shapes_of_the_two_sentences(virt_pair):
+    from transenc.objectives import virt
+
+    student, teacher = virt_pair
+    x = student.preprocess([a for a, _ in PAIRS])
+    y = student.preprocess([b for _, b in PAIRS])
+    joint_len, y_pos, y_valid = virt.joint_positions(x["attention_mask"], y["attention_mask"])
+    teacher.model.set_attn_implementation("eager")
+    with torch.no_grad():
+        maps = teacher.model(
+            **virt.teacher_inputs(x, y, joint_len, y_pos, y_valid), output_attentions=True
+        ).attentions
+    x_valid = x["attention_mask"].bool()
+    over_y, over_x = virt.slices(maps[0], x_valid, y_pos, y_valid)
+    batch, heads = len(PAIRS), teacher.model.config.num_attention_heads
+    assert over_y.shape == (batch, heads, x_valid.shape[1], y_valid.shape[1])
+    assert over_x.shape == (batch, heads, y_valid.shape[1], x_valid.shape[1])
+    # each row of a real token is a distribution over the other sentence's tokens
+    sums = over_y.sum(-1)[x_valid[:, None, :].expand(batch, heads, -1)]
+    assert torch.allclose(sums, torch.ones_like(sums), atol=1e-5)
+    assert float(over_y[~y_valid[:, None, None, :].expand_as(over_y)].abs().sum()) == 0
+
+
+def test_virt_loss_is_finite_and_falls(virt_pair):
+    student, teacher = virt_pair
+    objective = objectives.get("virt", "bi")
+    assert objective.needs == "teacher"
+    loss = objective.build(student, objective.params(alpha=1.0), teacher)
+    values = losses_while_training(student, loss, steps=15)
+    assert all(torch.isfinite(torch.tensor(values)))
+    assert values[-1] < values[0] * 0.9
+
+
+def test_virt_refuses_a_mismatched_teacher(virt_pair, tiny_bi_small, tiny_bi):
+    from sentence_transformers import CrossEncoder
+
+    student, _ = virt_pair
+    shallow = CrossEncoder(str(tiny_bi_small), num_labels=1, device="cpu")
+    objective = objectives.get("virt", "bi")
+    with pytest.raises(TransencError, match="2 layers and the cross-encoder 1"):
+        objective.build(student, objective.params(), shallow)
+    with pytest.raises(TransencError, match="needs the live cross-encoder"):
+        objective.build(student, objective.params())
+    with pytest.raises(TransencError, match="train-bi needs targets, crosses"):
+        Recipe(bi_loss="virt", round_steps=["label-bi", "train-bi"])
+
+
+def test_virt_through_the_bootstrap_loop(pairs_file, tiny_bi, tmp_path):
+    import json
+
+    from test_bootstrap import config, tiny_recipe
+
+    from transenc import bootstrap
+
+    out = tmp_path / "run"
+    bootstrap.run(
+        config(
+            pairs_file,
+            out,
+            [tiny_bi],
+            recipe=tiny_recipe(rounds=1, contrastive=False, bi_loss="virt"),
+        )
+    )
+    manifest = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
+    assert manifest["input_paths"]["teacher"] == str(out / "round-1" / "cross")
+    assert "VIRT" in (out / "final" / "bi" / "README.md").read_text()

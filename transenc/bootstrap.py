@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transenc import evaluate
+from transenc import evaluate, objectives
 from transenc.atomic import atomic_dir, check_writable, write_text_atomic
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
@@ -355,6 +355,10 @@ class _Loop:
                 recipe.bi_loss,
                 recipe.bi_loss_params,
                 recipe.bi_dual_reg,
+                # objectives that need the live teacher get this model's cross-encoder
+                state.crosses[k]
+                if objectives.get(recipe.bi_loss, "bi").needs == "teacher"
+                else None,
             )
             self.runner.run_stage(
                 train_bi,

@@ -421,7 +421,13 @@ def train_bi_command(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     loss: Annotated[
         str | None,
-        typer.Option(help="cosine-mse, cosent or kl-listwise (default: the recipe's bi_loss)."),
+        typer.Option(
+            help="cosine-mse, cosent, kl-listwise or virt (default: the recipe's bi_loss)."
+        ),
+    ] = None,
+    teacher: Annotated[
+        str | None,
+        typer.Option(help="The cross-encoder, for losses that need it live (virt)."),
     ] = None,
 ) -> None:
     """cross -> bi: train a bi-encoder on cross-encoder labels through its cosine."""
@@ -440,6 +446,7 @@ def train_bi_command(
                 loss or chosen.bi_loss,
                 chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
                 chosen.bi_dual_reg,
+                teacher,
             )
         )
     typer.echo(

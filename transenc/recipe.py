@@ -203,7 +203,7 @@ class Recipe:
             objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi_loss_params]"
         )
         objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi_dual_reg]")
-        check_round_steps(self.round_steps)
+        check_round_steps(self.round_steps, objectives.get(self.bi_loss, "bi").needs == "teacher")
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if self.label_batch_size < 1:
@@ -330,8 +330,9 @@ class Recipe:
         return "\n".join(lines) + "\n"
 
 
-def check_round_steps(steps) -> None:
-    """Every step known, and each finds what it needs from the steps before it."""
+def check_round_steps(steps, bi_needs_teacher: bool = False) -> None:
+    """Every step known, and each finds what it needs from the steps before it (train-bi also
+    needs the round's cross-encoders when its objective needs the live teacher)."""
     if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
         raise TransencError("recipe round_steps must be a list of step names")
     have: set[str] = set()
@@ -341,6 +342,8 @@ def check_round_steps(steps) -> None:
                 f"recipe round_steps: unknown step {step!r}; steps are {', '.join(ROUND_STEPS)}"
             )
         needs, gives = ROUND_STEPS[step]
+        if step == "train-bi" and bi_needs_teacher:
+            needs = (*needs, "crosses")
         missing = [n for n in needs if n not in have]
         if missing:
             raise TransencError(

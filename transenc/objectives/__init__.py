@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from transenc.errors import TransencError
-from transenc.objectives import bce, cosent, cosine_mse, dual_reg, kl_listwise
+from transenc.objectives import bce, cosent, cosine_mse, dual_reg, kl_listwise, virt
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ OBJECTIVES: dict[str, Objective] = {
         module.build,
         getattr(module, "SCORE_RANGE", None),
     )
-    for module in (cosine_mse, cosent, kl_listwise, bce)
+    for module in (cosine_mse, cosent, kl_listwise, virt, bce)
 }
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from transenc import objectives
 from transenc.atomic import check_writable
+from transenc.errors import TransencError
 from transenc.labels import read_labels
-from transenc.models import load_bi_encoder
+from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.objectives import dual_reg
 from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
@@ -36,12 +37,16 @@ class TrainBiConfig:
     loss: str = DEFAULT_BI_LOSS
     loss_params: dict = field(default_factory=dict)
     dual_reg: dict = field(default_factory=dict)
+    # the live cross-encoder, for objectives that need more than its labels (virt)
+    teacher: str | None = input_field(None)
 
     def __post_init__(self) -> None:
         check_writable(self.output, "model folder")
         objective = objectives.get(self.loss, "bi")
         objectives.parse_params(objective, self.loss_params, f"loss {self.loss}")
         objectives.parse_dual_reg(self.dual_reg, "dual_reg")
+        if objective.needs == "teacher" and self.teacher is None:
+            raise TransencError(f"loss {self.loss} needs the cross-encoder as --teacher")
 
 
 def run(config: TrainBiConfig) -> TrainResult:
@@ -57,10 +62,13 @@ def run(config: TrainBiConfig) -> TrainResult:
     }
     seed_everything(config.seed)
     model = load_bi_encoder(config.model)
+    teacher = None
+    if objective.needs == "teacher":
+        teacher = load_cross_encoder(config.teacher)
     loss = fit(
         model,
         columns,
-        dual_reg.wrap(objective.build(model, params), model, regularise),
+        dual_reg.wrap(objective.build(model, params, teacher), model, regularise),
         config.settings,
         config.seed,
         config.show_progress,
