@@ -21,16 +21,15 @@ def test_frozen_teacher_labels_join_the_bi_labels(
     pairs_file, tiny_bi, tiny_bi_small, mini_sts_dir, tmp_path
 ):
     out = tmp_path / "run"
-    result = bootstrap.run(
-        config(
-            pairs_file,
-            out,
-            [tiny_bi],
-            teachers=[str(tiny_bi_small)],
-            recipe=tiny_recipe(rounds=2, contrastive=False),
-            eval_data=mini_sts_dir,
-        )
+    run_config = config(
+        pairs_file,
+        out,
+        [tiny_bi],
+        teachers=[str(tiny_bi_small)],
+        recipe=tiny_recipe(rounds=2, contrastive=False),
+        eval_data=mini_sts_dir,
     )
+    result = bootstrap.run(run_config)
     teacher_file = out / "teachers" / "teacher-1.bi_labels.tsv"
     teacher = read_labels(teacher_file).scores
     np.testing.assert_allclose(
@@ -55,16 +54,7 @@ def test_frozen_teacher_labels_join_the_bi_labels(
     assert [p.name for p in result.final_bi] == ["bi"]
     assert "start teacher-1" in result.table and "| start teacher-1 |" in result.report.read_text()
     # labelled once: a rerun skips everything; another teacher list is a different run
-    again = bootstrap.run(
-        config(
-            pairs_file,
-            out,
-            [tiny_bi],
-            teachers=[str(tiny_bi_small)],
-            recipe=tiny_recipe(rounds=2, contrastive=False),
-            eval_data=mini_sts_dir,
-        )
-    )
+    again = bootstrap.run(run_config)
     assert again.stages_run == [] and "teachers/label-teacher-1" in again.stages_skipped
     with pytest.raises(TransencError, match="different teachers"):
         bootstrap.run(

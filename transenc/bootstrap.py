@@ -294,15 +294,33 @@ class _Loop:
         state.cross_labels = self._label(state, "cross", state.crosses, state.folder / CROSS_LABELS)
         state.targets = state.cross_labels
 
+    def _train_each(self, state: _Round, kind: str, module, make_config) -> list[str]:
+        """One training stage per model (``cross`` or ``bi``), in ``round-N/KIND[-k]``;
+        ``make_config(k, output)`` builds model k's stage config."""
+        outputs = []
+        for k in range(self.count):
+            output = state.folder / model_dir_name(kind, k, self.count)
+            self.runner.run_stage(
+                module,
+                make_config(k, output),
+                f"round-{state.number}/train-{output.name}",
+                state.folder / f"train-{output.name}.manifest.json",
+                state.number,
+                f"train-{kind}",
+            )
+            outputs.append(str(output))
+        return outputs
+
     def step_train_cross(self, state: _Round) -> None:
         # continue from last round's cross-encoders; round 1 starts from the bi-encoders' weights
         starts = state.crosses or state.bis
         seed = self.recipe.seed + 1000 * state.number
-        crosses = []
-        for k, start in enumerate(starts):
-            output = state.folder / model_dir_name("cross", k, self.count)
-            config = train_cross.TrainCrossConfig(
-                start,
+        state.crosses = self._train_each(
+            state,
+            "cross",
+            train_cross,
+            lambda k, output: train_cross.TrainCrossConfig(
+                starts[k],
                 state.bi_labels,
                 output,
                 self.recipe.label_map,
@@ -310,17 +328,8 @@ class _Loop:
                 self.recipe.settings_for(self.config.models[k], "cross"),
                 seed + k,
                 self.config.show_progress,
-            )
-            self.runner.run_stage(
-                train_cross,
-                config,
-                f"round-{state.number}/train-{output.name}",
-                state.folder / f"train-{output.name}.manifest.json",
-                state.number,
-                "train-cross",
-            )
-            crosses.append(str(output))
-        state.crosses = crosses
+            ),
+        )
 
     def step_mix_labels(self, state: _Round) -> None:
         weight = self.recipe.cross_label_weight
@@ -342,11 +351,14 @@ class _Loop:
         recipe = self.recipe
         seed = recipe.seed + 1000 * state.number + 100
         starts = self.initial_bis if recipe.bi_round_start == "initial" else state.bis
-        bis = []
-        for k, start in enumerate(starts):
-            output = state.folder / model_dir_name("bi", k, self.count)
-            config = train_bi.TrainBiConfig(
-                start,
+        # objectives that need the live teacher get this model's cross-encoder
+        live_teacher = objectives.get(recipe.bi_loss, "bi").needs == "teacher"
+        state.bis = self._train_each(
+            state,
+            "bi",
+            train_bi,
+            lambda k, output: train_bi.TrainBiConfig(
+                starts[k],
                 state.targets,
                 output,
                 recipe.settings_for(self.config.models[k], "bi"),
@@ -355,21 +367,9 @@ class _Loop:
                 recipe.bi_loss,
                 recipe.bi_loss_params,
                 recipe.bi_dual_reg,
-                # objectives that need the live teacher get this model's cross-encoder
-                state.crosses[k]
-                if objectives.get(recipe.bi_loss, "bi").needs == "teacher"
-                else None,
-            )
-            self.runner.run_stage(
-                train_bi,
-                config,
-                f"round-{state.number}/train-{output.name}",
-                state.folder / f"train-{output.name}.manifest.json",
-                state.number,
-                "train-bi",
-            )
-            bis.append(str(output))
-        state.bis = bis
+                state.crosses[k] if live_teacher else None,
+            ),
+        )
 
 
 def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> BootstrapResult:
