@@ -52,7 +52,9 @@ def test_frozen_teacher_labels_join_the_bi_labels(
     )
     # the teacher is never trained, and it has its row in the report
     assert [p.name for p in result.final_bi] == ["bi"]
-    assert "start teacher-1" in result.table and "| start teacher-1 |" in result.report.read_text()
+    report = result.report.read_text()
+    assert "start teacher-1" in result.table and "| start teacher-1 |" in report
+    assert f"- frozen teachers: `{tiny_bi_small}` (never trained)" in report
     # labelled once: a rerun skips everything; another teacher list is a different run
     again = bootstrap.run(run_config)
     assert again.stages_run == [] and "teachers/label-teacher-1" in again.stages_skipped

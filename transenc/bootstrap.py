@@ -630,6 +630,11 @@ def _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
         f"{len(corpus.sentences)} distinct sentences)",
         f"- models: {', '.join(f'`{m}`' for m in config.models)}"
         + (" (mutual distillation: labels averaged over models)" if len(config.models) > 1 else ""),
+        *(
+            [f"- frozen teachers: {', '.join(f'`{t}`' for t in config.teachers)} (never trained)"]
+            if config.teachers
+            else []
+        ),
         f"- recipe: `{config.recipe.name}` (resolved in `{RECIPE_FILE}`), "
         f"rounds: {config.recipe.rounds}",
         f"- selection: `{config.select_on}`; final models from round {selected}"
