@@ -2,7 +2,8 @@
 
 Run directory (fixed names)::
 
-    RUN_DIR/run.json              corpus checksum, models, recipe fingerprint, selection rule
+    RUN_DIR/run.json              corpus checksum, models, teachers, recipe fingerprint,
+                                  selection rule; per-task overlap and gold scores read
     RUN_DIR/recipe.toml           the resolved recipe
     RUN_DIR/pairs.tsv             the unlabeled training pairs, as read
     RUN_DIR/start/metrics.json    STS scores of the starting models (with --eval-data)
@@ -11,16 +12,19 @@ Run directory (fixed names)::
     RUN_DIR/round-N/bi_labels.tsv     bi-encoder cosines (weighted over models and teachers;
                                       each source's own beside it as bi_labels.SOURCE.tsv)
     RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
-    RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (averaged over models)
+    RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (weighted as the bi labels)
     RUN_DIR/round-N/bi_targets.tsv    cross labels mixed with bi labels (cross_label_weight < 1)
     RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (recipe bi_loss), from the
                                       previous round's bi-encoder or the initial one (recipe)
     RUN_DIR/round-N/metrics.json      STS scores after the round (with --eval-data)
-    RUN_DIR/final/bi[-k]/, final/cross[-k]/, RUN_DIR/report.md
+    RUN_DIR/final/bi[-k]/, final/cross[-k]/, RUN_DIR/report.md, RUN_DIR/report.png
 
-Every stage writes a manifest (``*.manifest.json``) after its outputs; rerunning the same command
-skips stages whose manifest, inputs and outputs check out, and redoes the first that does not and
-everything after it. The ``-k`` suffixes appear only with two or more ``--model``s.
+A round is the recipe's ``round_steps`` (by default label-bi, train-cross, label-cross,
+mix-labels, train-bi), each a method ``step_*`` of :class:`_Loop`. Every stage writes a
+manifest (``*.manifest.json``) built from its config's declaration after its outputs; rerunning
+the same command skips stages whose manifest, inputs and outputs check out and redoes those
+that do not (and the later ones whose inputs change with them). The ``-k`` suffixes appear
+only with two or more ``--model``s.
 
 A frozen teacher (``--teacher``, a bi- or cross-encoder) labels the corpus once; its labels join
 every round's labelling step of its kind, weighted as the recipe's ``label_weights`` say, but it
