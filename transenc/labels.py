@@ -121,13 +121,9 @@ def cosine_to_target(scores: np.ndarray, label_map: str) -> np.ndarray:
 def mix_labels(cross: PairCorpus, bi: PairCorpus, cross_weight: float) -> PairCorpus:
     """``cross_weight`` x cross-encoder score + (1 - ``cross_weight``) x bi-encoder cosine, pair
     by pair; both label files must hold the same pairs in the same order."""
-    if cross.pairs != bi.pairs:
-        raise DataError(cross.name, f"pairs differ from those of {bi.name}")
-    return cross.with_scores(cross_weight * cross.scores + (1 - cross_weight) * bi.scores)
+    return combine_labels([cross, bi], np.array([cross_weight, 1 - cross_weight]))
 
 
-# cosine labels and the scores mixed from them lie in [-1, 1]
-COSINE_RANGE = (-1.0, 1.0)
 # how the labels of several sources (models, frozen teachers) are weighted when combined
 LABEL_WEIGHTINGS = ("equal", "agreement")
 
@@ -164,6 +160,6 @@ def combine_labels(sources: list[PairCorpus], weights: np.ndarray) -> PairCorpus
     first = sources[0]
     for other in sources[1:]:
         if other.pairs != first.pairs:
-            raise DataError(other.name, f"pairs differ from those of {first.name}")
+            raise DataError(first.name, f"pairs differ from those of {other.name}")
     scores = np.sum([w * s.scores for w, s in zip(weights, sources, strict=True)], axis=0)
     return first.with_scores(scores)
