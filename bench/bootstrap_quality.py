@@ -18,10 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 from pathlib import Path
 
 from bench.common import record
-from transenc.bootstrap import BootstrapConfig, run
+from transenc.bootstrap import START_DIR, TEACHERS_DIR, BootstrapConfig, _prepare_run_dir, run
 from transenc.recipe import load_recipe
 
 
@@ -35,6 +36,19 @@ def stage_seconds(run_dir: Path) -> dict[str, float]:
     return {kind: round(value, 1) for kind, value in seconds.items()}
 
 
+def share_seed_free_stages(first: Path, config: BootstrapConfig) -> None:
+    """Copies the stages no seed changes (the start models' evaluation, a frozen teacher's
+    labels) from the first seed's run into ``config.out`` before it runs. Resume checks each
+    copied manifest against this run's inputs and settings, so a copy that does not apply is
+    redone, never trusted; the copied seconds still count, as if the stage had run here."""
+    if config.out.exists() or not first.is_dir():
+        return
+    _prepare_run_dir(config)
+    for name in (START_DIR, TEACHERS_DIR):
+        if (first / name).is_dir():
+            shutil.copytree(first / name, config.out / name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default="cpu")
@@ -45,22 +59,29 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/sts"))
     parser.add_argument("--out", type=Path, default=Path("runs/bench-quality"))
+    parser.add_argument(
+        "--no-share",
+        action="store_true",
+        help="run every seed's start evaluation and teacher labelling itself",
+    )
     args = parser.parse_args()
 
+    first = None
     for seed in args.seeds:
         recipe = load_recipe(args.recipe).with_overrides(seed=seed)
-        result = run(
-            BootstrapConfig(
-                pairs=args.pairs,
-                out=args.out / f"{recipe.name}{args.tag}-seed{seed}",
-                models=args.model or ["default"],
-                teachers=args.teacher,
-                recipe=recipe,
-                eval_data=args.data_dir,
-                data_dir=args.data_dir,
-            ),
-            say=print,
+        config = BootstrapConfig(
+            pairs=args.pairs,
+            out=args.out / f"{recipe.name}{args.tag}-seed{seed}",
+            models=args.model or ["default"],
+            teachers=args.teacher,
+            recipe=recipe,
+            eval_data=args.data_dir,
+            data_dir=args.data_dir,
         )
+        if first is not None and not args.no_share:
+            share_seed_free_stages(first, config)
+        result = run(config, say=print)
+        first = first or config.out
         seconds = stage_seconds(result.run_dir)
         figures = {
             "recipe": recipe.name,

@@ -48,14 +48,14 @@ def label_file(tmp_path: Path, body: str, count: int | None = None, name="labels
 def test_unreadable_corpus(tmp_path, monkeypatch):
     corpus = tmp_path / "pairs.tsv"
     corpus.write_text("sentence1\tsentence2\na\tb\n")
-    real = Path.read_bytes
+    real = Path.open
 
-    def denied(self):
+    def denied(self, *args, **kwargs):  # as root, chmod cannot make a file unreadable
         if self == corpus:
             raise PermissionError(errno.EACCES, "Permission denied")
-        return real(self)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(Path, "open", denied)
     fails(["pairs-info", str(corpus)], str(corpus), "cannot be read (Permission denied)")
 
 

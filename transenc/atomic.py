@@ -2,6 +2,10 @@
 
 Everything is first written under a temporary name in the same directory, then renamed, so a
 run killed at any moment never leaves a half-written artifact under a name that looks finished.
+
+Under torchrun only rank 0 writes: on the other ranks these functions write nothing (a folder
+to fill is a throwaway one outside the output's folder), so two processes never race for one
+file, and a stage's code need not ask which process it runs in.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
+from transenc.distributed import is_main
 from transenc.errors import TransencError
 
 
@@ -41,7 +47,20 @@ def _umask() -> int:
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
+    with atomic_file(path) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[TextIO]:
+    """A UTF-8 text handle to write ``path`` piece by piece (a large file need not be held in
+    memory); the file appears under its name complete when the block ends, or not at all."""
     path = check_writable(path)
+    if not is_main():
+        with open(os.devnull, "w", encoding="utf-8") as nowhere:
+            yield nowhere
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -49,7 +68,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
         raise _write_error(path, err) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual file mode
@@ -60,7 +79,6 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 @contextmanager
@@ -69,6 +87,10 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     OSError while filling it (a full disk) becomes one line naming ``path``; the temporary
     folder is removed either way."""
     path = check_writable(path)
+    if not is_main():
+        with tempfile.TemporaryDirectory(prefix="transenc-not-rank-0-") as throwaway:
+            yield Path(throwaway)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transenc import evaluate, objectives
+from transenc import distributed, evaluate, objectives
 from transenc.atomic import atomic_dir, check_writable, write_text_atomic
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import resolve_corpus
@@ -214,7 +214,10 @@ class _Runner:
     def step(self, stage: Stage, round_number: int, kind: str, work: Callable[[], dict]) -> dict:
         if self.force_ref == (round_number, kind):
             self.forced = True
-        problem = "forced" if self.forced else stage.problem()
+        # rank 0 decides, so that every process runs (or skips) the same stages
+        problem = distributed.from_main(
+            ("forced" if self.forced else stage.problem()) if distributed.is_main() else None
+        )
         if problem is None:
             self.skipped.append(stage.name)
             self.say(f"[skip] {stage.name}: done earlier")
@@ -224,7 +227,9 @@ class _Runner:
         if problem != "not run yet":
             self.say(f"[redo] {stage.name}: {problem}")
         metrics = work()
-        self.seconds[stage.name] = stage.record(started, metrics)["seconds"]
+        if distributed.is_main():
+            self.seconds[stage.name] = stage.record(started, metrics)["seconds"]
+        distributed.barrier()  # the next stage may read what rank 0 has just written
         self.ran.append(stage.name)
         summary = _summary(metrics)
         self.say(f"[done] {stage.name} in {time.time() - started:.0f}s: {summary}")
@@ -379,8 +384,10 @@ class _Loop:
 def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> BootstrapResult:
     """Runs (or resumes) a bootstrap; ``say`` receives one line per stage."""
     say = say or logger.info
+    if not distributed.is_main():
+        say = _silent
     recipe, out = config.recipe, config.out
-    corpus = _prepare_run_dir(config)
+    corpus = distributed.main_first(lambda: _prepare_run_dir(config), lambda: _read_corpus(config))
     runner = _Runner(config, say)
     n = len(config.models)
     pairs_path = out / PAIRS_FILE
@@ -390,7 +397,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     table: dict[str, dict[str, float]] = {}
     dev_scores: dict[int, float] = {}
     stsb_dev = _stsb_dev(config)
-    protocol = _record_protocol(config, corpus, benchmarks)
+    protocol = distributed.main_first(lambda: _record_protocol(config, corpus, benchmarks))
     say(
         f"corpus {corpus.name}: {len(corpus)} pairs, {len(corpus.sentences)} distinct sentences; "
         f"{n} model(s); {recipe.rounds} round(s); recipe {recipe.name}"
@@ -461,8 +468,10 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     selected = (
         max(dev_scores, key=dev_scores.get) if config.select_on == "stsb-dev" else recipe.rounds
     )
-    final_bi, final_cross = _publish_final(out, selected, n, say)
-    report = _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
+    final_bi, final_cross = distributed.main_first(lambda: _publish_final(out, selected, n))
+    report = distributed.main_first(
+        lambda: _write_report(config, corpus, table, selected, dev_scores, runner, protocol)
+    )
     say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
     return BootstrapResult(
         out,
@@ -481,13 +490,19 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
 # --- pieces ------------------------------------------------------------------------------------
 
 
+def _read_corpus(config: BootstrapConfig) -> PairCorpus:
+    """The run's training pairs: the corpus, sampled down to the recipe's ``max_pairs``."""
+    corpus = resolve_corpus(config.pairs, config.data_dir, **config.corpus_options)
+    corpus = corpus.sample(config.recipe.max_pairs, config.recipe.seed)
+    if len(corpus) < 2:
+        raise TransencError(f"{config.pairs}: need at least 2 pairs, found {len(corpus)}")
+    return corpus
+
+
 def _prepare_run_dir(config: BootstrapConfig) -> PairCorpus:
     """Reads the corpus, checks it and the recipe against an existing run, writes run files."""
     out, recipe = config.out, config.recipe
-    corpus = resolve_corpus(config.pairs, config.data_dir, **config.corpus_options)
-    corpus = corpus.sample(recipe.max_pairs, recipe.seed)
-    if len(corpus) < 2:
-        raise TransencError(f"{config.pairs}: need at least 2 pairs, found {len(corpus)}")
+    corpus = _read_corpus(config)
     pairs_text = corpus.to_frame()[["sentence1", "sentence2"]].to_csv(
         sep="\t", index=False, lineterminator="\n"
     )
@@ -596,7 +611,7 @@ def _rows(label: str, metrics: dict) -> dict[str, dict[str, float]]:
     return {f"{label} {name}": scores for name, scores in metrics.items()}
 
 
-def _publish_final(out: Path, selected: int, n: int, say) -> tuple[list[Path], list[Path]]:
+def _publish_final(out: Path, selected: int, n: int) -> tuple[list[Path], list[Path]]:
     """Copies the selected round's models to ``final/`` (atomically, only when they differ)."""
     finals: dict[str, list[Path]] = {"bi": [], "cross": []}
     for kind in ("bi", "cross"):
@@ -713,6 +728,10 @@ def _summary(metrics: dict) -> str:
         else:
             parts.append(f"{key} {_fmt(value)}")
     return ", ".join(parts)
+
+
+def _silent(line: str) -> None:
+    """What processes other than rank 0 say: nothing (rank 0 speaks for the run)."""
 
 
 def _fmt(value) -> str:

@@ -7,6 +7,7 @@ summary. User errors (:class:`TransencError`) become one line on stderr and exit
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,10 @@ from typing import Annotated
 
 import typer
 
+from transenc import distributed
+from transenc.data.readers import DEFAULT_CHUNK_PAIRS
 from transenc.data.sts import STS_TASKS
+from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
 from transenc.errors import TransencError
 
 app = typer.Typer(
@@ -31,12 +35,18 @@ EXIT_USER_ERROR = 2
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turns a TransencError into one line on stderr and exit status 2."""
+    """Turns a TransencError into one line on stderr and exit status 2 (said once, by rank 0,
+    under torchrun)."""
     try:
         yield
     except TransencError as err:
-        typer.echo(f"error: {err}", err=True)
+        if distributed.is_main():
+            typer.echo(f"error: {err}", err=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
+
+
+def _rank_tag() -> str:
+    return f"rank {distributed.rank()} " if distributed.world_size() > 1 else ""
 
 
 def say(line: str) -> None:
@@ -61,12 +71,30 @@ def parse_tasks(value: str) -> tuple[str, ...]:
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+    device: Annotated[
+        str, typer.Option(help="auto (CUDA when present), cpu or cuda: where models run.")
+    ] = "auto",
 ) -> None:
-    """transenc: Trans-Encoder style self-distillation for sentence-pair models."""
+    """transenc: Trans-Encoder style self-distillation for sentence-pair models.
+
+    Under torchrun (torchrun --nproc-per-node N -m transenc ...) every command runs as N
+    processes: training is data-parallel, labelling and evaluation are split, rank 0 writes.
+    """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s {_rank_tag()}%(name)s: %(message)s",
     )
+    with user_errors():
+        from transenc.device import choose_device
+
+        choose_device(device)
+        distributed.init()
+    if not distributed.is_main():
+        # rank 0 speaks for the run; the others' progress, warnings and summaries would
+        # repeat it (their errors still show)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+        logging.getLogger().setLevel(logging.ERROR)
+        quiet_progress_bars()
     # transformers prints a load report for every fresh head; that is expected here.
     from transformers.utils import logging as hf_logging
 
@@ -331,10 +359,26 @@ def label_command(
         ),
     ] = "fp32",
     data_dir: Annotated[Path | None, typer.Option(help="STS data dir for named corpora.")] = None,
+    chunk_pairs: Annotated[
+        int, typer.Option(min=1, help="Pairs read, scored and written at a time.")
+    ] = DEFAULT_CHUNK_PAIRS,
+    cache_sentences: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Bi-encoders: embeddings kept for sentences that recur across chunks "
+            "(about 1.5 KiB each for MiniLM); past it they are recomputed.",
+        ),
+    ] = DEFAULT_CACHE_SENTENCES,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Score every pair with a bi-encoder (cosine) or cross-encoder and write pseudo-labels."""
+    """Score every pair with a bi-encoder (cosine) or cross-encoder and write pseudo-labels.
+
+    A corpus file is read, scored and written in chunks, so memory does not grow with it."""
     from transenc.stages import label
 
+    if not progress:
+        quiet_progress_bars()
     with user_errors():
         result = label.run(
             label.LabelConfig(
@@ -346,7 +390,9 @@ def label_command(
                 batch_size,
                 precision=precision,
                 data_dir=data_dir,
-                show_progress=True,
+                show_progress=progress,
+                chunk_pairs=chunk_pairs,
+                cache_sentences=cache_sentences,
             )
         )
     typer.echo(

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from transenc.atomic import write_text_atomic
+from transenc.atomic import atomic_file
 from transenc.data.corpus import PairCorpus
 from transenc.data.textfile import read_text
 from transenc.errors import DataError, TransencError
@@ -29,19 +31,37 @@ SCORE_FORMAT = "%.7f"
 
 def write_labels(corpus: PairCorpus, path: str | Path) -> Path:
     """Writes a scored corpus as a pseudo-label file, atomically."""
-    if corpus.scores is None:
-        raise ValueError("corpus has no scores to write")
-    buffer = io.StringIO()
-    buffer.write(f"{MAGIC}\t{FORMAT_VERSION}\tpairs={len(corpus)}\n")
-    corpus.to_frame()[COLUMNS].to_csv(
-        buffer,
-        sep="\t",
-        index=False,
-        float_format=SCORE_FORMAT,
-        lineterminator="\n",
-        quoting=csv.QUOTE_MINIMAL,
-    )
-    return write_text_atomic(path, buffer.getvalue())
+    with label_writer(path, len(corpus)) as append:
+        append(corpus)
+    return Path(path)
+
+
+@contextmanager
+def label_writer(path: str | Path, pairs: int) -> Iterator[Callable[[PairCorpus], None]]:
+    """Writes a pseudo-label file of ``pairs`` pairs chunk by chunk: the block receives an
+    ``append(scored_chunk)``; the file appears, complete, when the block ends."""
+    written = 0
+    with atomic_file(path) as handle:
+        handle.write(f"{MAGIC}\t{FORMAT_VERSION}\tpairs={pairs}\n" + "\t".join(COLUMNS) + "\n")
+
+        def append(chunk: PairCorpus) -> None:
+            nonlocal written
+            if chunk.scores is None:
+                raise ValueError("corpus has no scores to write")
+            chunk.to_frame()[COLUMNS].to_csv(
+                handle,
+                sep="\t",
+                index=False,
+                header=False,
+                float_format=SCORE_FORMAT,
+                lineterminator="\n",
+                quoting=csv.QUOTE_MINIMAL,
+            )
+            written += len(chunk)
+
+        yield append
+        if written != pairs:
+            raise ValueError(f"{path}: {written} pairs written, {pairs} announced")
 
 
 def read_labels(
@@ -57,7 +77,36 @@ def read_labels(
     """
     path = Path(path)
     text = read_text(path)  # missing, unreadable, non-UTF-8 (with its line) or empty
-    first = text.split("\n", 1)[0].rstrip("\r").split("\t")
+    expected = _pair_count(path, text.split("\n", 1)[0])
+    (chunk,) = _checked_chunks(path, io.StringIO(text), expected, None, score_range, purpose)
+    return chunk
+
+
+def read_label_chunks(
+    path: str | Path,
+    chunk_pairs: int,
+    score_range: tuple[float, float] | None = None,
+    purpose: str = "",
+) -> Iterator[PairCorpus]:
+    """A pseudo-label file as chunks of at most ``chunk_pairs`` pairs, read as they are needed
+    (memory holds one chunk); the checks of :func:`read_labels`, each raised when reached."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "file not found")
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            expected = _pair_count(path, handle.readline())
+            handle.seek(0)
+            yield from _checked_chunks(path, handle, expected, chunk_pairs, score_range, purpose)
+    except UnicodeDecodeError:
+        raise DataError(path, "not valid UTF-8") from None
+    except OSError as err:
+        raise DataError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
+
+
+def _pair_count(path: Path, line: str) -> int:
+    """The pair count that line 1 announces, after checking it is a label file's first line."""
+    first = line.removeprefix("\ufeff").rstrip("\r\n").split("\t")
     if len(first) != 3 or first[0] != MAGIC or not first[2].startswith("pairs="):
         raise DataError(path, f"not a transenc pseudo-label file (line 1 should start {MAGIC})", 1)
     if first[1] != str(FORMAT_VERSION):
@@ -65,34 +114,49 @@ def read_labels(
     count = first[2].removeprefix("pairs=")
     if not count.isdigit():
         raise DataError(path, f"pair count {count!r} on line 1 is not a number", 1)
-    expected = int(count)
+    if int(count) == 0:
+        raise DataError(path, "holds no pairs", 1)
+    return int(count)
+
+
+def _checked_chunks(path, source, expected, chunk_pairs, score_range, purpose):
+    """The rows after line 1 of ``source``, checked, as corpora of ``chunk_pairs`` pairs (all
+    in one with ``None``)."""
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
+        frames = pd.read_csv(
+            source,
             sep="\t",
             skiprows=1,
             keep_default_na=False,
             dtype={"sentence1": str, "sentence2": str},
             quoting=csv.QUOTE_MINIMAL,
+            chunksize=chunk_pairs or expected,
         )
+        seen = 0
+        for frame in frames:
+            if list(frame.columns) != COLUMNS:
+                raise DataError(path, f"header must be {', '.join(COLUMNS)}", 2)
+            yield _checked(path, frame, seen + 3, score_range, purpose)
+            seen += len(frame)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
         problem = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise DataError(path, f"damaged pseudo-label file ({problem})") from None
-    if list(frame.columns) != COLUMNS:
-        raise DataError(path, f"header must be {', '.join(COLUMNS)}", 2)
-    if len(frame) != expected:
-        raise DataError(path, f"truncated: {len(frame)} of {expected} pairs")
-    if expected == 0:
-        raise DataError(path, "holds no pairs", 1)
+    if seen != expected:
+        raise DataError(path, f"truncated: {seen} of {expected} pairs")
+
+
+def _checked(path, frame, first_line, score_range, purpose) -> PairCorpus:
+    """One frame of label rows as a corpus, after checking sentences and scores; the frame's
+    first row is line ``first_line`` of the file."""
     for column in ("sentence1", "sentence2"):
         empty = np.flatnonzero(frame[column].str.strip().eq("").to_numpy())
         if len(empty):
-            raise DataError(path, f"{column} is empty", int(empty[0]) + 3)
+            raise DataError(path, f"{column} is empty", int(empty[0]) + first_line)
     scores = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isfinite(scores))
     if len(bad):
         raise DataError(
-            path, f"score {frame['score'].iloc[bad[0]]!r} is not a number", int(bad[0]) + 3
+            path, f"score {frame['score'].iloc[bad[0]]!r} is not a number", int(bad[0]) + first_line
         )
     if score_range is not None:
         low, high = score_range
@@ -102,7 +166,7 @@ def read_labels(
                 path,
                 f"score {scores[outside[0]]:g} is outside [{low:g}, {high:g}]"
                 + (f" ({purpose})" if purpose else ""),
-                int(outside[0]) + 3,
+                int(outside[0]) + first_line,
             )
     return PairCorpus.from_pairs(list(frame.sentence1), list(frame.sentence2), scores, str(path))
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+from transenc.device import device as current_device
 from transenc.errors import TransencError
 from transenc.model_store import resolve_known
 
@@ -87,7 +88,7 @@ def load_bi_encoder(name: str, max_seq_length: int | None = None, device: str | 
     from sentence_transformers import SentenceTransformer
 
     with _load_errors(name):
-        model = SentenceTransformer(resolve_model(name), device=device)
+        model = SentenceTransformer(resolve_model(name), device=device or current_device())
     if max_seq_length is not None:
         model.max_seq_length = max_seq_length
     return model
@@ -101,7 +102,10 @@ def load_cross_encoder(
 
     with _load_errors(name):
         return CrossEncoder(
-            resolve_model(name), device=device, max_length=max_length, num_labels=num_labels
+            resolve_model(name),
+            device=device or current_device(),
+            max_length=max_length,
+            num_labels=num_labels,
         )
 
 

@@ -3,7 +3,8 @@
 bfloat16 autocast pays off only where the hardware computes in bfloat16: on a CPU with AMX or
 AVX512-BF16 it is about twice as fast as fp32; on a CPU without them (measured on an AMD EPYC
 with no AVX-512) it is five to seven times *slower*, because every product is emulated. ``auto``
-therefore picks bf16 only where the device reports native support, and fp32 everywhere else.
+therefore picks bf16 only where the device reports native support, and fp32 everywhere else
+(fp16 on a CUDA GPU without bf16, where fp16 is native).
 """
 
 from __future__ import annotations
@@ -70,10 +71,10 @@ def native_bf16(device_type: str) -> tuple[bool, str]:
 
 
 def default_device_type() -> str:
-    """Where transenc runs models: ``cuda`` when present, else ``cpu``."""
-    import torch
+    """Where transenc runs models (:mod:`transenc.device`): ``cuda`` or ``cpu``."""
+    from transenc.device import device_type
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return device_type()
 
 
 def choose(requested: str, device_type: str | None = None) -> Choice:
@@ -86,6 +87,8 @@ def choose(requested: str, device_type: str | None = None) -> Choice:
         return Choice("fp32", "asked for fp32")
     native, evidence = native_bf16(device_type)
     if requested == "auto":
+        if not native and device_type == "cuda":  # every CUDA GPU computes fp16 natively
+            return Choice("fp16", f"auto: {evidence}")
         return Choice("bf16" if native else "fp32", f"auto: {evidence}")
     if not native:
         _warn_slow_bf16(evidence)

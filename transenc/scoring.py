@@ -5,6 +5,10 @@ the corpus once (a :class:`PairCorpus` already stores them once), and the cross-
 each distinct ordered pair once, so (a, b) asked for twice, or once in each order with
 ``both_orders``, costs one forward pass per order.
 
+Under torchrun each process scores its own block of the distinct sentences (or distinct ordered
+pairs) and the blocks are gathered, so every process ends with every score
+(:mod:`transenc.distributed`).
+
 ``precision="bf16"`` runs the forward passes under bfloat16 autocast: about twice as fast on
 CPUs with bfloat16 units (AMX, AVX512-BF16), at the cost of scores that differ from fp32 in the
 third decimal; ``auto`` uses it only on such devices (:mod:`transenc.precision`). fp32 is the
@@ -19,7 +23,9 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 import torch
 
+from transenc import distributed
 from transenc.data.corpus import PairCorpus
+from transenc.embedding_cache import EmbeddingCache
 from transenc.precision import choose
 
 
@@ -27,9 +33,10 @@ from transenc.precision import choose
 def precision_of(model, precision: str) -> Iterator[None]:
     """Inference in ``precision`` (``auto``, ``fp32`` or ``bf16``) on the model's device."""
     chosen = choose(precision, model.device.type).precision
+    dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
     autocast = (
-        torch.autocast(model.device.type, dtype=torch.bfloat16)
-        if chosen == "bf16"
+        torch.autocast(model.device.type, dtype=dtypes[chosen])
+        if chosen in dtypes
         else nullcontext()
     )
     with torch.inference_mode(), autocast:
@@ -42,8 +49,10 @@ def bi_scores(
     batch_size: int = 64,
     show_progress: bool = False,
     precision: str = "fp32",
+    cache: EmbeddingCache | None = None,
 ) -> np.ndarray:
-    """Cosine similarity of each pair's embeddings, in pair order.
+    """Cosine similarity of each pair's embeddings, in pair order; sentences already in
+    ``cache`` (from earlier chunks of the same corpus) are not encoded again.
 
     Example:
         >>> bi_scores(SentenceTransformer(path), corpus)  # doctest: +SKIP
@@ -51,18 +60,34 @@ def bi_scores(
     """
     if len(corpus) == 0:
         return np.zeros(0)
-    with precision_of(model, precision):
-        embeddings = model.encode(
-            corpus.sentences,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+
+    def encode(sentences: list[str]) -> np.ndarray:
+        return _encode_shared(model, sentences, batch_size, show_progress, precision)
+
+    if cache is None:
+        embeddings = encode(corpus.sentences)
+    else:
+        embeddings = cache.lookup(corpus.sentences, encode)
     embeddings = embeddings.astype(np.float64)
     # renormalise in float64: bf16 embeddings come back normalised only to about 1e-3
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True).clip(min=1e-12)
     return np.einsum("ij,ij->i", embeddings[corpus.index1], embeddings[corpus.index2])
+
+
+def _encode_shared(model, sentences, batch_size, show_progress, precision) -> np.ndarray:
+    """Normalised embeddings of ``sentences``, each process encoding its own block of them."""
+    mine = sentences[distributed.share(len(sentences))]
+    block = np.zeros((0, model.get_sentence_embedding_dimension() or 0), dtype=np.float32)
+    if mine:
+        with precision_of(model, precision):
+            block = model.encode(
+                mine,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress and distributed.is_main(),
+            )
+    return distributed.gather(block.astype(np.float32))
 
 
 def cross_scores(
@@ -81,14 +106,18 @@ def cross_scores(
     distinct, position = np.unique(wanted, axis=0, return_inverse=True)
     position = position.reshape(-1)
     sentences = corpus.sentences
-    with precision_of(model, precision):
-        predicted = model.predict(
-            [(sentences[a], sentences[b]) for a, b in distinct],
-            batch_size=batch_size,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
-    predicted = np.asarray(predicted, dtype=np.float64).reshape(len(distinct), -1)[:, 0]
+    mine = distinct[distributed.share(len(distinct))]
+    block = np.zeros(0)
+    if len(mine):
+        with precision_of(model, precision):
+            predicted = model.predict(
+                [(sentences[a], sentences[b]) for a, b in mine],
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress and distributed.is_main(),
+            )
+        block = np.asarray(predicted, dtype=np.float64).reshape(len(mine), -1)[:, 0]
+    predicted = distributed.gather(block)
     scores = predicted[position]
     if both_orders:
         scores = (scores[: len(corpus)] + scores[len(corpus) :]) / 2

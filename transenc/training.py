@@ -16,6 +16,9 @@ import numpy as np
 import torch
 
 from transenc.atomic import atomic_dir
+from transenc.device import device_type
+from transenc.distributed import is_main, world_size
+from transenc.errors import TransencError
 from transenc.precision import choose
 from transenc.recipe import TrainSettings
 
@@ -61,6 +64,12 @@ def fit(
         trainer_class, args_class = SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transenc.batching import LengthGroupedBatchSampler
 
+    precision = choose(settings.precision).precision
+    if settings.batch_size % world_size():
+        raise TransencError(
+            f"batch_size {settings.batch_size} does not split evenly over {world_size()} "
+            "processes; use a multiple of the process count"
+        )
     if settings.length_grouped:
         extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
     with (
@@ -70,7 +79,13 @@ def fit(
         args = args_class(
             output_dir=workdir,
             num_train_epochs=settings.epochs,
+            # the recipe's batch is the global one: under torchrun every batch is split over the
+            # N processes, so the batches, their order and the steps are those of one process
             per_device_train_batch_size=settings.batch_size,
+            accelerator_config={"split_batches": world_size() > 1},
+            # DDP must look for unused weights in a bi-encoder (mean pooling leaves BERT's
+            # pooler unused); a cross-encoder uses all of its, and that search breaks it
+            ddp_find_unused_parameters=trainer_class is not CrossEncoderTrainer,
             learning_rate=settings.learning_rate,
             warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
             lr_scheduler_type="linear",
@@ -80,8 +95,9 @@ def fit(
             report_to="none",
             logging_strategy="no",
             disable_tqdm=not show_progress,
-            use_cpu=not torch.cuda.is_available(),
-            bf16=choose(settings.precision).precision == "bf16",
+            use_cpu=device_type() == "cpu",
+            bf16=precision == "bf16",
+            fp16=precision == "fp16",
             **extra_args,
         )
         trainer = trainer_class(
@@ -109,6 +125,8 @@ def truncated_to(model, max_length: int) -> Iterator[None]:
 
 def save_model(model, output: Path, card: str) -> Path:
     """Saves ``model`` to ``output`` atomically, with ``card`` as its README.md model card."""
+    if not is_main():  # rank 0 saves; the others read its copy after the stage's barrier
+        return output
     with atomic_dir(output) as tmp:
         model.save(str(tmp))
         (tmp / "README.md").write_text(card, encoding="utf-8")

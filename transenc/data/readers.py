@@ -13,8 +13,8 @@ or a named subset such as ``stsb:train``, ``sickr:test`` or ``sts15``.
 from __future__ import annotations
 
 import csv
-import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from transenc.data.corpus import PairCorpus
@@ -26,13 +26,15 @@ from transenc.data.sts import (
     load_sts_task,
     load_transductive_pool,
 )
-from transenc.data.textfile import clean_sentence, parse_score, read_lines, read_text
+from transenc.data.textfile import clean_sentence, parse_score, stream_lines
 from transenc.errors import DataError
 
 FORMATS = ("tsv", "csv", "jsonl", "lines")
 EXTENSION_FORMATS = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".txt": "lines"}
 LINES_SEPARATOR = "||"
 DELIMITERS = {"tsv": "\t", "csv": ","}
+# pairs read (and labelled) at a time from a corpus file: memory holds one chunk
+DEFAULT_CHUNK_PAIRS = 50_000
 
 
 def read_pair_file(
@@ -54,19 +56,48 @@ def read_pair_file(
         DataError: naming the file, the line and the problem.
     """
     path = Path(path)
+    columns = [sentence1, sentence2] + ([score] if score else [])
+    rows = list(_rows(path, fmt, columns))
+    return _corpus(path, rows, columns)
+
+
+def read_pair_chunks(
+    path: str | Path,
+    chunk_pairs: int,
+    fmt: str | None = None,
+    sentence1: str = "sentence1",
+    sentence2: str = "sentence2",
+) -> Iterator[PairCorpus]:
+    """The unlabeled pairs of a file as corpora of at most ``chunk_pairs`` pairs each, read as
+    they are needed: memory holds one chunk, however large the file. The same checks and
+    messages as :func:`read_pair_file`, raised when the reader reaches the bad line."""
+    path = Path(path)
+    columns = [sentence1, sentence2]
+    chunk: list[Row] = []
+    for row in _rows(path, fmt, columns):
+        chunk.append(row)
+        if len(chunk) == chunk_pairs:
+            yield _corpus(path, chunk, columns)
+            chunk = []
+    if chunk:
+        yield _corpus(path, chunk, columns)
+
+
+def _rows(path: Path, fmt: str | None, columns: list[str]) -> Iterator[Row]:
     fmt = fmt or EXTENSION_FORMATS.get(path.suffix.lower())
     if fmt not in FORMATS:
         raise DataError(path, f"unknown file format; use one of {', '.join(FORMATS)} (--format)")
-    columns = [sentence1, sentence2] + ([score] if score else [])
     if fmt == "lines":
-        rows = _read_lines_format(path)
-    elif fmt == "jsonl":
-        rows = _read_jsonl(path, columns)
-    else:
-        rows = _read_delimited(path, DELIMITERS[fmt], columns)
-    s1 = [clean_sentence(r[0], path, n, sentence1) for n, r in rows]
-    s2 = [clean_sentence(r[1], path, n, sentence2) for n, r in rows]
-    scores = [parse_score(r[2], path, n) for n, r in rows] if score else None
+        return _read_lines_format(path)
+    if fmt == "jsonl":
+        return _read_jsonl(path, columns)
+    return _read_delimited(path, DELIMITERS[fmt], columns)
+
+
+def _corpus(path: Path, rows: list[Row], columns: list[str]) -> PairCorpus:
+    s1 = [clean_sentence(r[0], path, n, columns[0]) for n, r in rows]
+    s2 = [clean_sentence(r[1], path, n, columns[1]) for n, r in rows]
+    scores = [parse_score(r[2], path, n) for n, r in rows] if len(columns) > 2 else None
     return PairCorpus.from_pairs(s1, s2, scores, name=str(path))
 
 
@@ -108,9 +139,12 @@ Row = tuple[int, list[str]]  # (1-based line number, field values in the order a
 csv.field_size_limit(2**31 - 1)
 
 
-def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> list[Row]:
-    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
+def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> Iterator[Row]:
+    reader = csv.reader(stream_lines(path), delimiter=delimiter)
+    fields = next(reader)
+    while not fields:  # blank lines before the header
+        fields = next(reader)
+    header = [h.strip() for h in fields]
     missing = [c for c in columns if c not in header]
     if missing:
         other = "," if delimiter == "\t" else "\t"
@@ -123,7 +157,7 @@ def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> list[Row]
             1,
         )
     positions = [header.index(c) for c in columns]
-    rows: list[Row] = []
+    found = False
     for fields in reader:
         number = reader.line_num
         if not fields or (len(fields) == 1 and not fields[0].strip()):
@@ -133,15 +167,14 @@ def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> list[Row]
             if len(fields) == 1:
                 problem = "row has one sentence; " + problem
             raise DataError(path, problem, number)
-        rows.append((number, [fields[p] for p in positions]))
-    if not rows:
+        found = True
+        yield number, [fields[p] for p in positions]
+    if not found:
         raise DataError(path, "no pairs after the header")
-    return rows
 
 
-def _read_jsonl(path: Path, columns: list[str]) -> list[Row]:
-    rows: list[Row] = []
-    for number, line in enumerate(read_lines(path), start=1):
+def _read_jsonl(path: Path, columns: list[str]) -> Iterator[Row]:
+    for number, line in enumerate(stream_lines(path), start=1):
         if not line.strip():
             continue
         try:
@@ -153,13 +186,12 @@ def _read_jsonl(path: Path, columns: list[str]) -> list[Row]:
         missing = [c for c in columns if c not in record]
         if missing:
             raise DataError(path, f"missing key {', '.join(map(repr, missing))}", number)
-        rows.append((number, [str(record[c]) if record[c] is not None else "" for c in columns]))
-    return rows
+        yield number, [str(record[c]) if record[c] is not None else "" for c in columns]
 
 
-def _read_lines_format(path: Path) -> list[Row]:
-    rows: list[Row] = []
-    for number, line in enumerate(read_lines(path), start=1):
+def _read_lines_format(path: Path) -> Iterator[Row]:
+    for number, line in enumerate(stream_lines(path), start=1):
+        line = line.rstrip("\n").removesuffix("\r")
         if not line.strip():
             continue
         first, sep, second = line.partition(LINES_SEPARATOR)
@@ -169,7 +201,4 @@ def _read_lines_format(path: Path) -> list[Row]:
                 f"row has one sentence; expected 'sentence1{LINES_SEPARATOR}sentence2'",
                 number,
             )
-        rows.append((number, [first, second]))
-    if not rows:
-        raise DataError(path, "file is empty")
-    return rows
+        yield number, [first, second]

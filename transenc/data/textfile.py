@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 from transenc.errors import DataError
@@ -31,6 +32,35 @@ def read_text(path: str | Path) -> str:
     if not text.strip():
         raise DataError(path, "file is empty")
     return text
+
+
+def stream_lines(path: str | Path) -> Iterator[str]:
+    """The lines of a UTF-8 text file, endings kept, read one at a time (memory does not grow
+    with the file); errors as :func:`read_text`, raised when the reader gets there.
+
+    Raises:
+        DataError: missing, unreadable, not UTF-8 (naming the line) or empty.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "file not found")
+    seen_text = False
+    try:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    bad = raw[err.start]
+                    raise DataError(path, f"not valid UTF-8 (byte 0x{bad:02x})", number) from None
+                if number == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                seen_text = seen_text or bool(line.strip())
+                yield line
+    except OSError as err:
+        raise DataError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
+    if not seen_text:
+        raise DataError(path, "file is empty")
 
 
 def read_lines(path: str | Path) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from transenc.atomic import check_writable
 from transenc.data.readers import resolve_corpus
+from transenc.distributed import world_size
 from transenc.models import load_bi_encoder
 from transenc.recipe import TrainSettings, _contrastive_defaults
 from transenc.stages.declare import input_field, output_field, runtime_field
@@ -53,7 +54,9 @@ def run(config: ContrastiveConfig) -> ContrastiveResult:
     loss = fit(
         model,
         {"anchor": sentences, "positive": sentences},
-        losses.MultipleNegativesRankingLoss(model),
+        # under torchrun each process holds 1/N of the batch: gather the others' embeddings so
+        # the in-batch negatives are the whole batch, as in one process
+        losses.MultipleNegativesRankingLoss(model, gather_across_devices=world_size() > 1),
         config.settings,
         config.seed,
         config.show_progress,
