@@ -47,8 +47,9 @@ import numpy as np
 from transenc import distributed, evaluate, objectives
 from transenc.atomic import atomic_dir, check_writable, write_text_atomic
 from transenc.data.corpus import PairCorpus
-from transenc.data.readers import resolve_corpus
+from transenc.data.readers import DEFAULT_CHUNK_PAIRS, resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
+from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
 from transenc.errors import TransencError
 from transenc.manifest import Stage, checksum
 from transenc.models import (
@@ -99,6 +100,8 @@ class BootstrapConfig:
         force_from: redo this stage and all after it (``train-cross`` = round 1's,
             ``round-2/train-bi``, ``contrastive``, ...).
         eval_tasks: the tasks evaluated with ``eval_data``.
+        label_chunk_pairs, cache_sentences: how labelling splits its work (pairs per chunk,
+            bi-encoder embeddings kept across chunks); they bound memory, not the result.
     """
 
     pairs: str
@@ -114,6 +117,8 @@ class BootstrapConfig:
     eval_tasks: tuple[str, ...] = STS_TASKS
     show_progress: bool = False
     corpus_options: dict = field(default_factory=dict)
+    label_chunk_pairs: int = DEFAULT_CHUNK_PAIRS
+    cache_sentences: int = DEFAULT_CACHE_SENTENCES
 
     def __post_init__(self) -> None:
         self.out = Path(self.out)
@@ -285,6 +290,8 @@ class _Loop:
             extra_labels=dict(self.teacher_labels[kind]),
             weights=recipe.label_weights,
             source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
+            chunk_pairs=self.config.label_chunk_pairs,
+            cache_sentences=self.config.cache_sentences,
         )
         self.runner.run_stage(
             label,
@@ -560,6 +567,8 @@ def _teacher_step(runner, config, name, kind, teacher, pairs_path, output) -> No
         batch_size=recipe.label_batch_size,
         precision=recipe.label_precision,
         show_progress=config.show_progress,
+        chunk_pairs=config.label_chunk_pairs,
+        cache_sentences=config.cache_sentences,
     )
     runner.run_stage(
         label,

@@ -267,6 +267,13 @@ def bootstrap(
     force: Annotated[
         bool, typer.Option(help="Accept a changed corpus, model list or recipe in --out.")
     ] = False,
+    chunk_pairs: Annotated[
+        int, typer.Option(min=1, help="Labelling: pairs read, scored and written at a time.")
+    ] = DEFAULT_CHUNK_PAIRS,
+    cache_sentences: Annotated[
+        int,
+        typer.Option(min=0, help="Labelling: bi-encoder embeddings kept across chunks."),
+    ] = DEFAULT_CACHE_SENTENCES,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Run (or resume) the trans-encoder loop: bi -> cross -> bi, for several rounds."""
@@ -289,6 +296,8 @@ def bootstrap(
             force=force,
             force_from=force_from,
             show_progress=progress,
+            label_chunk_pairs=chunk_pairs,
+            cache_sentences=cache_sentences,
         )
         result = bootstrap_stage.run(config, say=say)
     if result.table:
