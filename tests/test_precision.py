@@ -80,3 +80,28 @@ def test_the_choice_is_recorded_in_the_manifests(pairs_file, tiny_bi, tmp_path, 
     for manifest in ("label-bi", "train-cross", "label-cross", "train-bi"):
         metrics = json.loads((out / "round-1" / f"{manifest}.manifest.json").read_text())["metrics"]
         assert metrics["precision"].startswith("fp32 (auto: CPU lacks"), manifest
+
+
+def test_auto_on_a_cuda_gpu_without_bf16_is_fp16(monkeypatch):
+    monkeypatch.setattr(precision, "native_bf16", lambda device: (False, "CUDA bf16 support: no"))
+    assert precision.choose("auto", "cuda").note == "fp16 (auto: CUDA bf16 support: no)"
+    monkeypatch.setattr(precision, "native_bf16", lambda device: (True, "CUDA bf16 support: yes"))
+    assert precision.choose("auto", "cuda").precision == "bf16"
+
+
+def test_device_choice(monkeypatch):
+    import torch
+
+    from transenc import device
+    from transenc.errors import TransencError
+
+    monkeypatch.setenv(device.DEVICE_ENV, "auto")  # restored after the test
+    device.choose_device("cpu")
+    assert device.device() == "cpu" and precision.default_device_type() == "cpu"
+    with pytest.raises(TransencError, match="--device 'tpu' unknown"):
+        device.choose_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(TransencError, match="no CUDA device"):
+            device.choose_device("cuda")
+        device.choose_device("auto")
+        assert device.device() == "cpu"
