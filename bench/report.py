@@ -311,7 +311,15 @@ def rows_table(f: dict) -> str:
     )
 
 
+def distributed(f: dict) -> str:
+    runs = table(list(f["rows"][0]), [list(r.values()) for r in f["rows"]])
+    labels = table(list(f["labels"][0]), [list(r.values()) for r in f["labels"]])
+    return f"{runs}\n\nLabels of the 2-process run against the 1-process run:\n\n{labels}"
+
+
 RENDER = {
+    "distributed": distributed,
+    "label_memory": rows_table,
     "model_cost": rows_table,
     "precision_auto": rows_table,
     "labelling": labelling,
@@ -333,6 +341,8 @@ TITLES = {
     "model_cost": "Cost per 1,000 pairs by model (all-MiniLM-L6-v2, all-mpnet-base-v2)",
     "precision_auto": "Precision auto on a CPU without native bf16",
     "bootstrap_quality": "Bootstrap quality over seeds",
+    "label_memory": "Peak memory while labelling: streamed against all at once",
+    "distributed": "Two processes against one (torchrun, gloo, reference round)",
 }
 
 
