@@ -39,8 +39,8 @@ def test_inputs_that_are_no_paths_are_settings(tmp_path):
 
 def test_round_steps_are_validated():
     assert Recipe().round_steps == DEFAULT_ROUND_STEPS
-    with pytest.raises(TransencError, match="unknown step 'train-late'"):
-        Recipe(round_steps=["label-bi", "train-late", "train-bi"])
+    with pytest.raises(TransencError, match="unknown step 'train-middle'"):
+        Recipe(round_steps=["label-bi", "train-middle", "train-bi"])
     with pytest.raises(TransencError, match="train-cross needs bi_labels from an earlier step"):
         Recipe(round_steps=["train-cross", "label-cross", "train-bi"])
     with pytest.raises(TransencError, match="must end with a train-bi step"):

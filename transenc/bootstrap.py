@@ -14,6 +14,10 @@ Run directory (fixed names)::
     RUN_DIR/round-N/cross[-k]/        cross-encoder(s) trained on them (BCE)
     RUN_DIR/round-N/cross_labels.tsv  cross-encoder scores (weighted as the bi labels)
     RUN_DIR/round-N/bi_targets.tsv    cross labels mixed with bi labels (cross_label_weight < 1)
+    RUN_DIR/round-N/late[-k]/         with a cascade: late-interaction model(s) trained on the
+                                      cross labels (recipe late_loss)
+    RUN_DIR/round-N/late_labels.tsv   their MaxSim scores (mixed with the cross labels by
+                                      late_label_weight): the bi-encoders' targets
     RUN_DIR/round-N/bi[-k]/           bi-encoder(s) trained on them (recipe bi_loss), from the
                                       previous round's bi-encoder or the initial one (recipe)
     RUN_DIR/round-N/metrics.json      STS scores after the round (with --eval-data)
@@ -61,7 +65,15 @@ from transenc.overlap import markdown as overlap_markdown
 from transenc.overlap import overlap_by_task
 from transenc.recipe import ROUND_STEPS, Recipe
 from transenc.report_plot import plot_rounds
-from transenc.stages import contrastive, evaluation, label, mix, train_bi, train_cross
+from transenc.stages import (
+    contrastive,
+    evaluation,
+    label,
+    mix,
+    train_bi,
+    train_cross,
+    train_late,
+)
 from transenc.stages.declare import stage_for
 
 logger = logging.getLogger(__name__)
@@ -75,6 +87,7 @@ METRICS_FILE = "metrics.json"
 BI_LABELS = "bi_labels.tsv"
 CROSS_LABELS = "cross_labels.tsv"
 BI_TARGETS = "bi_targets.tsv"
+LATE_LABELS = "late_labels.tsv"
 START_DIR, CONTRASTIVE_DIR, FINAL_DIR, TEACHERS_DIR = "start", "contrastive", "final", "teachers"
 # stages before round 1
 ROUND_ZERO_KINDS = ("label-teacher", "contrastive")
@@ -258,6 +271,8 @@ class _Round:
     bi_labels: Path | None = None
     cross_labels: Path | None = None
     targets: Path | None = None
+    lates: list[str] = field(default_factory=list)
+    late_labels: Path | None = None
 
 
 class _Loop:
@@ -276,7 +291,15 @@ class _Loop:
         for kind in self.recipe.round_steps:
             getattr(self, "step_" + kind.replace("-", "_"))(state)
 
-    def _label(self, state: _Round, kind: str, models: list[str], output: Path) -> Path:
+    def _label(
+        self,
+        state: _Round,
+        kind: str,
+        models: list[str],
+        output: Path,
+        extra: dict[str, Path] | None = None,
+        weights: str | list[float] | None = None,
+    ) -> Path:
         recipe = self.recipe
         config = label.LabelConfig(
             list(models),
@@ -287,8 +310,8 @@ class _Loop:
             batch_size=recipe.label_batch_size,
             precision=recipe.label_precision,
             show_progress=self.config.show_progress,
-            extra_labels=dict(self.teacher_labels[kind]),
-            weights=recipe.label_weights,
+            extra_labels=dict(self.teacher_labels.get(kind, {}) if extra is None else extra),
+            weights=recipe.label_weights if weights is None else weights,
             source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
             chunk_pairs=self.config.label_chunk_pairs,
             cache_sentences=self.config.cache_sentences,
@@ -346,6 +369,39 @@ class _Loop:
                 self.config.show_progress,
             ),
         )
+
+    def step_train_late(self, state: _Round) -> None:
+        # continue from last round's late-interaction models; round 1 builds them from the
+        # bi-encoders
+        starts = state.lates or state.bis
+        seed = self.recipe.seed + 1000 * state.number + 50
+        state.lates = self._train_each(
+            state,
+            "late",
+            train_late,
+            lambda k, output: train_late.TrainLateConfig(
+                starts[k],
+                state.cross_labels,
+                output,
+                self.recipe.settings_for(self.config.models[k], "late"),
+                seed + k,
+                self.config.show_progress,
+                self.recipe.late_loss,
+                self.recipe.late_loss_params,
+            ),
+        )
+
+    def step_label_late(self, state: _Round) -> None:
+        """The late-interaction models' labels, mixed with the cross-encoders' by the
+        recipe's ``late_label_weight``: the bi-encoders' targets."""
+        weight = self.recipe.late_label_weight
+        extra, weights = {}, None
+        if weight < 1:
+            extra = {"cross": state.cross_labels}
+            weights = [weight / len(state.lates)] * len(state.lates) + [1 - weight]
+        output = state.folder / LATE_LABELS
+        state.late_labels = self._label(state, "late", state.lates, output, extra, weights)
+        state.targets = state.late_labels
 
     def step_mix_labels(self, state: _Round) -> None:
         weight = self.recipe.cross_label_weight
@@ -452,16 +508,17 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     loop = _Loop(config, runner, teacher_labels)
     loop.initial_bis = list(bis)
     crosses: list[str] = []
+    lates: list[str] = []
     for r in range(1, recipe.rounds + 1):
-        state = _Round(r, out / f"round-{r}", bis, crosses)
+        state = _Round(r, out / f"round-{r}", bis, crosses, lates=lates)
         loop.walk(state)
-        bis, crosses = state.bis, state.crosses
+        bis, crosses, lates = state.bis, state.crosses, state.lates
         if benchmarks or stsb_dev is not None:
             metrics = _evaluate_stage(
                 runner,
                 state.folder,
                 r,
-                _named("bi", bis) + _named("cross", crosses),
+                _named("bi", bis) + _named("cross", crosses) + _named("late", lates),
                 benchmarks or {},
                 config,
                 stsb_dev,
@@ -621,12 +678,15 @@ def _rows(label: str, metrics: dict) -> dict[str, dict[str, float]]:
 
 
 def _publish_final(out: Path, selected: int, n: int) -> tuple[list[Path], list[Path]]:
-    """Copies the selected round's models to ``final/`` (atomically, only when they differ)."""
-    finals: dict[str, list[Path]] = {"bi": [], "cross": []}
-    for kind in ("bi", "cross"):
+    """Copies the selected round's models to ``final/`` (atomically, only when they differ);
+    a cascade's late-interaction models too."""
+    finals: dict[str, list[Path]] = {"bi": [], "cross": [], "late": []}
+    for kind in ("bi", "cross", "late"):
         for k in range(n):
             name = model_dir_name(kind, k, n)
             source, target = out / f"round-{selected}" / name, out / FINAL_DIR / name
+            if kind == "late" and not source.is_dir():
+                continue
             if not (target.is_dir() and checksum(target) == checksum(source)):
                 with atomic_dir(target) as tmp:
                     shutil.copytree(source, tmp, dirs_exist_ok=True)

@@ -107,7 +107,7 @@ def eval_sts(
         str, typer.Argument(help="Model folder, Hugging Face id, or 'default' (all-MiniLM-L6-v2).")
     ],
     kind: Annotated[
-        str, typer.Option(help="auto (from the folder's files), bi or cross.")
+        str, typer.Option(help="auto (from the folder's files), bi, cross or late.")
     ] = "auto",
     data_dir: Annotated[
         Path | None,
@@ -355,7 +355,7 @@ def label_command(
     model: Annotated[
         list[str], typer.Option("--model", "-m", help="Model(s); several are averaged.")
     ],
-    kind: Annotated[str, typer.Option(help="auto, bi or cross.")] = "auto",
+    kind: Annotated[str, typer.Option(help="auto, bi, cross or late (MaxSim).")] = "auto",
     both_orders: Annotated[
         bool, typer.Option(help="Cross-encoders: average both pair orders.")
     ] = True,
@@ -502,6 +502,47 @@ def train_bi_command(
                 chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
                 chosen.bi_dual_reg,
                 teacher,
+            )
+        )
+    typer.echo(
+        f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
+        f"{result.seconds:.0f}s"
+    )
+
+
+@app.command("train-late")
+def train_late_command(
+    labels: Annotated[Path, typer.Option(dir_okay=False, help="Cross-encoder pseudo-label file.")],
+    out: Annotated[Path, typer.Option(file_okay=False, help="Output late-interaction folder.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", "-m", help="Starting late-interaction model, or a bi-encoder to build one."
+        ),
+    ] = "default",
+    recipe: Annotated[str | None, typer.Option(help="Recipe name or TOML file.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    loss: Annotated[
+        str | None,
+        typer.Option(help="maxsim-kl or maxsim-mse (default: the recipe's late_loss)."),
+    ] = None,
+) -> None:
+    """cross -> late interaction: train a MaxSim (ColBERT-style) model on cross-encoder labels,
+    the first step of ERNIE-Search's cascade; label with it by `transenc label` (kind late)."""
+    from transenc.stages import train_late
+
+    with user_errors():
+        chosen = _recipe(recipe, None, seed, None)
+        result = train_late.run(
+            train_late.TrainLateConfig(
+                model,
+                labels,
+                out,
+                chosen.late,
+                chosen.seed,
+                True,
+                loss or chosen.late_loss,
+                chosen.late_loss_params if loss in (None, chosen.late_loss) else {},
             )
         )
     typer.echo(

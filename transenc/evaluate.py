@@ -18,8 +18,8 @@ from transenc.atomic import check_writable, write_text_atomic
 from transenc.data.corpus import PairCorpus
 from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task
 from transenc.errors import DataError, TransencError
-from transenc.models import KINDS, detect_kind, load_bi_encoder, load_cross_encoder
-from transenc.scoring import bi_scores, cross_scores
+from transenc.models import KINDS, detect_kind, load_model
+from transenc.scoring import scores_of
 from transenc.versions import library_versions
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class EvalConfig:
 
     Attributes:
         model: a model folder, a hub id, or ``default`` (the embedded all-MiniLM-L6-v2).
-        kind: ``auto`` (from the folder's files), ``bi`` or ``cross``.
+        kind: ``auto`` (from the folder's files), ``bi``, ``cross`` or ``late``.
         data_dir: STS data directory; ``None`` means ``$TRANSENC_DATA`` or ``data/sts``.
         tasks: task names out of ``STS_TASKS``.
         both_orders: cross-encoders only: average the scores of (s1, s2) and (s2, s1) (the
@@ -120,10 +120,7 @@ def spearman_by_task(
 ) -> dict[str, float]:
     """Spearman x100 of an already loaded model on each benchmark, plus their average."""
     pooled = PairCorpus.concat(benchmarks.values())
-    if kind == "bi":
-        predicted = bi_scores(model, pooled, batch_size, show_progress)
-    else:
-        predicted = cross_scores(model, pooled, both_orders, batch_size, show_progress)
+    predicted = scores_of(model, kind, pooled, batch_size, show_progress, both_orders=both_orders)
     return spearman_of_scores(benchmarks, predicted)
 
 
@@ -147,10 +144,7 @@ def run(config: EvalConfig) -> EvalResult:
     benchmarks = load_tasks(config.data_dir, config.tasks)
     kind = detect_kind(config.model) if config.kind == "auto" else config.kind
     logger.info("evaluating %s as a %s-encoder on %s", config.model, kind, ", ".join(config.tasks))
-    if kind == "bi":
-        model = load_bi_encoder(config.model, config.max_seq_length)
-    else:
-        model = load_cross_encoder(config.model, config.max_seq_length)
+    model = load_model(config.model, kind, config.max_seq_length)
     spearman = spearman_by_task(
         model, kind, benchmarks, config.batch_size, config.both_orders, config.show_progress
     )

@@ -20,8 +20,8 @@ from transenc.errors import TransencError
 from transenc.model_store import resolve_known
 
 DEFAULT_MODEL = "default"
-Kind = Literal["bi", "cross"]
-KINDS = ("auto", "bi", "cross")
+Kind = Literal["bi", "cross", "late"]
+KINDS = ("auto", "bi", "cross", "late")
 
 
 def default_model_path() -> Path:
@@ -50,7 +50,8 @@ def resolve_model(name: str) -> str:
 
 
 def detect_kind(name: str) -> Kind:
-    """``bi`` or ``cross`` for a model folder (or hub id), judged by its files."""
+    """``bi``, ``cross`` or ``late`` (late interaction) for a model folder (or hub id), judged by
+    its files."""
     location = resolve_model(name)
     folder = Path(location)
     if folder.is_dir():
@@ -72,6 +73,8 @@ def detect_kind(name: str) -> Kind:
     model_type = st_config.get("model_type")
     if model_type == "CrossEncoder":
         return "cross"
+    if model_type == "MultiVectorEncoder":
+        return "late"
     if model_type == "SentenceTransformer" or read("modules.json") is not None:
         return "bi"
     hf_config = read("config.json")
@@ -107,6 +110,29 @@ def load_cross_encoder(
             max_length=max_length,
             num_labels=num_labels,
         )
+
+
+def load_model(name: str, kind: str, max_seq_length: int | None = None):
+    """The model ``name`` as a ``bi``, ``cross`` or ``late`` encoder."""
+    loaders = {"bi": load_bi_encoder, "cross": load_cross_encoder, "late": load_late_encoder}
+    return loaders[kind](name, max_seq_length)
+
+
+def load_late_encoder(name: str, max_seq_length: int | None = None, device: str | None = None):
+    """A late-interaction ``MultiVectorEncoder`` for ``name``; a bi-encoder becomes one that
+    shares its transformer (:func:`transenc.late_interaction.from_bi_encoder`)."""
+    from sentence_transformers import MultiVectorEncoder
+
+    from transenc.late_interaction import from_bi_encoder
+
+    if detect_kind(name) != "late":
+        model = from_bi_encoder(load_bi_encoder(name, device=device))
+    else:
+        with _load_errors(name):
+            model = MultiVectorEncoder(resolve_model(name), device=device or current_device())
+    if max_seq_length is not None:
+        model.max_seq_length = max_seq_length
+    return model
 
 
 @contextmanager

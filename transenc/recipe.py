@@ -37,6 +37,8 @@ LABEL_MAPS = ("clip", "minmax")
 BI_ROUND_STARTS = ("previous", "initial")
 # the cross -> bi objective of the published method (the others: transenc.stages.train_bi)
 DEFAULT_BI_LOSS = "cosine-mse"
+# cross -> late interaction in ERNIE-Search's cascade (train-late)
+DEFAULT_LATE_LOSS = "maxsim-kl"
 # keys added after runs were made: left out of the fingerprint while at their default, so that
 # run directories made before they existed still resume
 # the steps of a round, each with what it needs from earlier steps and what it provides
@@ -46,8 +48,19 @@ ROUND_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "label-cross": (("crosses",), ("cross_labels", "targets")),
     "mix-labels": (("bi_labels", "cross_labels"), ("targets",)),  # no-op at weight 1
     "train-bi": (("targets",), ("bis",)),
+    # ERNIE-Search's cascade: cross -> late interaction -> bi
+    "train-late": (("cross_labels",), ("lates",)),
+    "label-late": (("lates", "cross_labels"), ("late_labels", "targets")),
 }
 DEFAULT_ROUND_STEPS = ["label-bi", "train-cross", "label-cross", "mix-labels", "train-bi"]
+CASCADE_ROUND_STEPS = [
+    "label-bi",
+    "train-cross",
+    "label-cross",
+    "train-late",
+    "label-late",
+    "train-bi",
+]
 _KEYS_ADDED_LATER = {
     "bi_loss": DEFAULT_BI_LOSS,
     "bi_loss_params": {},
@@ -55,8 +68,11 @@ _KEYS_ADDED_LATER = {
     "model_settings": {},
     "round_steps": DEFAULT_ROUND_STEPS,
     "bi_dual_reg": {},
+    "late_loss": DEFAULT_LATE_LOSS,
+    "late_loss_params": {},
+    "late_label_weight": 1.0,
 }
-TRAIN_SECTIONS = ("contrastive_training", "cross", "bi")
+TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
 RECIPES_PACKAGE = "transenc.recipes"
 
@@ -119,6 +135,15 @@ def _bi_defaults() -> TrainSettings:
     )
 
 
+def _late_defaults() -> TrainSettings:
+    return TrainSettings(
+        epochs=1, batch_size=32, learning_rate=2e-5, warmup_ratio=0.1, max_length=32
+    )
+
+
+_KEYS_ADDED_LATER["late"] = asdict(_late_defaults())
+
+
 @dataclass
 class Recipe:
     """Everything that shapes a bootstrap run except its inputs (corpus, models).
@@ -154,6 +179,11 @@ class Recipe:
         model_settings: per-model changes to the training sections, for models of different
             sizes: ``{"mpnet": {"cross": {"batch_size": 16}}}`` (TOML
             ``[model_settings.mpnet.cross]``), keyed by the model as given to ``--model``.
+        late_loss, late_loss_params, late: ERNIE-Search's cascade (round steps ``train-late``,
+            ``label-late``; ``CASCADE_ROUND_STEPS``): the cross -> late-interaction objective
+            (``maxsim-kl`` or ``maxsim-mse``), its parameters and training settings.
+        late_label_weight: the bi-encoder's targets in a cascade: this weight x the
+            late-interaction labels + the rest x the cross-encoder's (1: late labels only).
     """
 
     name: str = "published"
@@ -176,6 +206,10 @@ class Recipe:
     contrastive_training: TrainSettings = field(default_factory=_contrastive_defaults)
     cross: TrainSettings = field(default_factory=_cross_defaults)
     bi: TrainSettings = field(default_factory=_bi_defaults)
+    late_loss: str = DEFAULT_LATE_LOSS
+    late_loss_params: dict = field(default_factory=dict)
+    late_label_weight: float = 1.0
+    late: TrainSettings = field(default_factory=_late_defaults)
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
@@ -204,6 +238,19 @@ class Recipe:
         )
         objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi_dual_reg]")
         check_round_steps(self.round_steps, objectives.get(self.bi_loss, "bi").needs == "teacher")
+        if self.late_loss not in objectives.names("late"):
+            raise TransencError(
+                f"recipe late_loss {self.late_loss!r} unknown; use one of "
+                f"{', '.join(objectives.names('late'))}"
+            )
+        objectives.parse_params(
+            objectives.get(self.late_loss, "late"),
+            self.late_loss_params,
+            "recipe [late_loss_params]",
+        )
+        if not 0 < self.late_label_weight <= 1:
+            raise TransencError("recipe late_label_weight must be in (0, 1]")
+        self.late_label_weight = float(self.late_label_weight)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if self.label_batch_size < 1:
@@ -267,6 +314,7 @@ class Recipe:
                 "round_steps",
                 "bi_loss_params",
                 "bi_dual_reg",
+                "late_loss_params",
             ):
                 _check_type(value, getattr(defaults, key), key, source)
             if key in TRAIN_SECTIONS:

@@ -74,6 +74,67 @@ def bi_scores(
     return np.einsum("ij,ij->i", embeddings[corpus.index1], embeddings[corpus.index2])
 
 
+def scores_of(
+    model,
+    kind: str,
+    corpus: PairCorpus,
+    batch_size: int = 64,
+    show_progress: bool = False,
+    precision: str = "fp32",
+    both_orders: bool = False,
+    cache: EmbeddingCache | None = None,
+) -> np.ndarray:
+    """The score per pair of a ``bi`` (cosine, with ``cache``), ``cross`` (with
+    ``both_orders``) or ``late`` (symmetric mean MaxSim) model."""
+    if kind == "bi":
+        return bi_scores(model, corpus, batch_size, show_progress, precision, cache)
+    if kind == "cross":
+        return cross_scores(model, corpus, both_orders, batch_size, show_progress, precision)
+    return late_scores(model, corpus, batch_size, show_progress, precision)
+
+
+def late_scores(
+    model,
+    corpus: PairCorpus,
+    batch_size: int = 64,
+    show_progress: bool = False,
+    precision: str = "fp32",
+) -> np.ndarray:
+    """A late-interaction model's symmetric mean MaxSim per pair
+    (:mod:`transenc.late_interaction`); each distinct sentence encoded once (per process)."""
+    from torch.nn.utils.rnn import pad_sequence
+
+    from transenc.late_interaction import pair_scores
+
+    if len(corpus) == 0:
+        return np.zeros(0)
+    block = distributed.share(len(corpus))
+    first, second = corpus.index1[block], corpus.index2[block]
+    needed = np.unique(np.concatenate([first, second]))
+    vectors = []
+    if len(needed):
+        with precision_of(model, precision):
+            vectors = model.encode(
+                [corpus.sentences[k] for k in needed],
+                batch_size=batch_size,
+                show_progress_bar=show_progress and distributed.is_main(),
+            )
+    row = {int(k): vectors[n].float() for n, k in enumerate(needed)}
+
+    def padded(indices) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens = [row[int(k)] for k in indices]
+        lengths = torch.tensor([len(t) for t in tokens])
+        mask = torch.arange(int(lengths.max())).unsqueeze(0) < lengths.unsqueeze(1)
+        return pad_sequence(tokens, batch_first=True), mask
+
+    scores = [np.zeros(0)]
+    with torch.inference_mode():
+        for start in range(0, len(first), batch_size):
+            a, b = first[start : start + batch_size], second[start : start + batch_size]
+            scores.append(pair_scores(*padded(a), *padded(b)).double().numpy())
+    return distributed.gather(np.concatenate(scores))
+
+
 def _encode_shared(model, sentences, batch_size, show_progress, precision) -> np.ndarray:
     """Normalised embeddings of ``sentences``, each process encoding its own block of them."""
     mine = sentences[distributed.share(len(sentences))]

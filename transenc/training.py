@@ -40,7 +40,8 @@ def fit(
     **extra_args,
 ) -> float:
     """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
-    that fits the model (bi- or cross-encoder); returns the mean training loss.
+    that fits the model (bi-, cross- or late-interaction encoder); returns the mean training
+    loss.
 
     The model trains truncated to ``settings.max_length`` tokens, in ``settings.precision``,
     on length-grouped batches when ``settings.length_grouped`` (unless ``extra_args`` choose a
@@ -57,9 +58,17 @@ def fit(
         CrossEncoderTrainer,
         CrossEncoderTrainingArguments,
     )
+    from sentence_transformers.multi_vector_encoder import (
+        MultiVectorEncoder,
+        MultiVectorEncoderTrainer,
+        MultiVectorEncoderTrainingArguments,
+    )
 
     if isinstance(model, CrossEncoder):
         trainer_class, args_class = CrossEncoderTrainer, CrossEncoderTrainingArguments
+    elif isinstance(model, MultiVectorEncoder):
+        trainer_class = MultiVectorEncoderTrainer
+        args_class = MultiVectorEncoderTrainingArguments
     else:
         trainer_class, args_class = SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transenc.batching import LengthGroupedBatchSampler

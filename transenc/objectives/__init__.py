@@ -1,6 +1,6 @@
 """Training objectives, one module each, in one registry.
 
-An objective says which model it trains (``side``: ``bi`` or ``cross``), what it needs
+An objective says which model it trains (``side``: ``bi``, ``cross`` or ``late``), what it needs
 (``labels``: the pseudo-label file only; ``teacher``: the live teacher model as well), the score
 range its targets must lie in (a file outside it is refused with the line), its parameters
 (a dataclass validated from the recipe) and how to build the sentence-transformers loss.
@@ -14,13 +14,22 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from transenc.errors import TransencError
-from transenc.objectives import bce, cosent, cosine_mse, dual_reg, kl_listwise, virt
+from transenc.objectives import (
+    bce,
+    cosent,
+    cosine_mse,
+    dual_reg,
+    kl_listwise,
+    maxsim_kl,
+    maxsim_mse,
+    virt,
+)
 
 
 @dataclass(frozen=True)
 class Objective:
     name: str
-    side: str  # "bi" or "cross"
+    side: str  # "bi", "cross" or "late"
     needs: str  # "labels" or "teacher"
     description: str  # for model cards
     params: type  # a dataclass of the objective's parameters
@@ -38,7 +47,7 @@ OBJECTIVES: dict[str, Objective] = {
         module.build,
         getattr(module, "SCORE_RANGE", None),
     )
-    for module in (cosine_mse, cosent, kl_listwise, virt, bce)
+    for module in (cosine_mse, cosent, kl_listwise, virt, bce, maxsim_kl, maxsim_mse)
 }
 
 

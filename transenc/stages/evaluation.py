@@ -9,7 +9,7 @@ from pathlib import Path
 from transenc import evaluate
 from transenc.atomic import write_text_atomic
 from transenc.data.corpus import PairCorpus
-from transenc.models import load_bi_encoder, load_cross_encoder
+from transenc.models import load_model
 from transenc.stages.declare import input_field, output_field, runtime_field
 
 
@@ -31,7 +31,7 @@ def run(config: RoundEvalConfig) -> dict[str, dict[str, float]]:
     result = {}
     for name, path in config.models.items():
         kind = config.kinds[name]
-        model = load_bi_encoder(path) if kind == "bi" else load_cross_encoder(path)
+        model = load_model(path, kind)
         result[name] = evaluate.spearman_by_task(
             model,
             kind,

@@ -29,9 +29,9 @@ from transenc.data.readers import DEFAULT_CHUNK_PAIRS, read_pair_chunks, resolve
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES, EmbeddingCache
 from transenc.errors import DataError, TransencError
 from transenc.labels import label_writer, read_label_chunks, source_weights
-from transenc.models import KINDS, detect_kind, load_bi_encoder, load_cross_encoder
+from transenc.models import KINDS, detect_kind, load_model
 from transenc.precision import PRECISIONS, choose
-from transenc.scoring import bi_scores, cross_scores
+from transenc.scoring import scores_of
 from transenc.stages.declare import input_field, output_field, runtime_field
 
 
@@ -112,15 +112,17 @@ def corpus_chunks(config: LabelConfig) -> Callable[[], Iterator[PairCorpus]]:
 def scorer(model_name: str, kind: str, config: LabelConfig) -> Callable[[PairCorpus], np.ndarray]:
     """Scores of one model for a chunk of pairs; a bi-encoder keeps its embeddings of
     sentences seen in earlier chunks (up to ``cache_sentences``)."""
-    if kind == "bi":
-        model = load_bi_encoder(model_name)
-        cache = EmbeddingCache(config.cache_sentences)
-        return lambda chunk: bi_scores(
-            model, chunk, config.batch_size, config.show_progress, config.precision, cache
-        )
-    model = load_cross_encoder(model_name)
-    return lambda chunk: cross_scores(
-        model, chunk, config.both_orders, config.batch_size, config.show_progress, config.precision
+    model = load_model(model_name, kind)
+    cache = EmbeddingCache(config.cache_sentences) if kind == "bi" else None
+    return lambda chunk: scores_of(
+        model,
+        kind,
+        chunk,
+        config.batch_size,
+        config.show_progress,
+        config.precision,
+        config.both_orders,
+        cache,
     )
 
 
