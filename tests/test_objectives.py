@@ -216,3 +216,29 @@ def test_virt_through_the_bootstrap_loop(pairs_file, tiny_bi, tmp_path):
     manifest = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
     assert manifest["input_paths"]["teacher"] == str(out / "round-1" / "cross")
     assert "VIRT" in (out / "final" / "bi" / "README.md").read_text()
+
+
+# --- in-batch KL with the live cross-encoder ---------------------------------------------------
+
+
+def test_kl_inbatch_scores_every_combination_and_falls(virt_pair):
+    from transenc.objectives import kl_inbatch
+
+    student, teacher = virt_pair
+    x = student.preprocess([a for a, _ in PAIRS])
+    y = student.preprocess([b for _, b in PAIRS])
+    rows, columns = kl_inbatch.all_combinations(x, y)
+    size = len(PAIRS)
+    assert rows["input_ids"].shape[0] == columns["input_ids"].shape[0] == size * size
+    # row i * B + j pairs x_i with y_j
+    assert torch.equal(rows["input_ids"][1 * size + 2], x["input_ids"][1])
+    assert torch.equal(columns["input_ids"][1 * size + 2], y["input_ids"][2])
+    objective = objectives.get("kl-inbatch", "bi")
+    assert objective.needs == "teacher"
+    loss = objective.build(student, objective.params(), teacher)
+    assert loss.teacher_matrix(x, y).shape == (size, size)
+    values = losses_while_training(student, loss, steps=15)
+    assert all(torch.isfinite(torch.tensor(values)))
+    assert values[-1] < values[0] * 0.9
+    with pytest.raises(TransencError, match="mse_weight must be >= 0"):
+        Recipe(bi_loss="kl-inbatch", bi_loss_params={"mse_weight": -1})

@@ -477,12 +477,13 @@ def train_bi_command(
     loss: Annotated[
         str | None,
         typer.Option(
-            help="cosine-mse, cosent, kl-listwise or virt (default: the recipe's bi_loss)."
+            help="cosine-mse, cosent, kl-listwise, kl-inbatch or virt (default: the recipe's "
+            "bi_loss)."
         ),
     ] = None,
     teacher: Annotated[
         str | None,
-        typer.Option(help="The cross-encoder, for losses that need it live (virt)."),
+        typer.Option(help="The cross-encoder, for losses that need it live (virt, kl-inbatch)."),
     ] = None,
 ) -> None:
     """cross -> bi: train a bi-encoder on cross-encoder labels through its cosine."""

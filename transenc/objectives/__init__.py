@@ -19,6 +19,7 @@ from transenc.objectives import (
     cosent,
     cosine_mse,
     dual_reg,
+    kl_inbatch,
     kl_listwise,
     maxsim_kl,
     maxsim_mse,
@@ -47,7 +48,7 @@ OBJECTIVES: dict[str, Objective] = {
         module.build,
         getattr(module, "SCORE_RANGE", None),
     )
-    for module in (cosine_mse, cosent, kl_listwise, virt, bce, maxsim_kl, maxsim_mse)
+    for module in (cosine_mse, cosent, kl_listwise, kl_inbatch, virt, bce, maxsim_kl, maxsim_mse)
 }
 
 
