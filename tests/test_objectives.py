@@ -34,7 +34,7 @@ def losses_while_training(model, loss, steps: int = 25) -> list[float]:
         value = loss(batch(model), LABELS)
         value.backward()
         optimiser.step()
-        values.append(float(value))
+        values.append(float(value.detach()))
     return values
 
 
