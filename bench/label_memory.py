@@ -30,12 +30,14 @@ CHUNK_PAIRS = 50_000
 
 
 def synthesise(sentences: list[str], pairs: int, path: Path, seed: int = 0) -> Path:
+    import pandas as pd
+
     rng = random.Random(seed)
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write("sentence1\tsentence2\n")
-        for k in range(pairs):
-            a, b = rng.choice(sentences), rng.choice(sentences)
-            handle.write(f"{a} ({k})\t{b} ({k})\n")
+    rows = [
+        (f"{rng.choice(sentences)} ({k})", f"{rng.choice(sentences)} ({k})") for k in range(pairs)
+    ]
+    # through pandas: STS sentences hold quotes, which a TSV must quote
+    pd.DataFrame(rows, columns=["sentence1", "sentence2"]).to_csv(path, sep="\t", index=False)
     return path
 
 

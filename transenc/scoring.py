@@ -138,7 +138,7 @@ def late_scores(
 def _encode_shared(model, sentences, batch_size, show_progress, precision) -> np.ndarray:
     """Normalised embeddings of ``sentences``, each process encoding its own block of them."""
     mine = sentences[distributed.share(len(sentences))]
-    block = np.zeros((0, model.get_sentence_embedding_dimension() or 0), dtype=np.float32)
+    block = np.zeros((0, model.get_embedding_dimension() or 0), dtype=np.float32)
     if mine:
         with precision_of(model, precision):
             block = model.encode(
