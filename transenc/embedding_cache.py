@@ -48,7 +48,8 @@ class EmbeddingCache:
             computed = np.asarray(encode([sentences[k] for k in missing]), dtype=np.float32)
             for k, row in zip(missing, computed, strict=True):
                 rows[k] = row
-                self._add(sentences[k], row)
+                # a copy: a view would keep the whole batch's matrix alive for one cached row
+                self._add(sentences[k], row.copy())
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack(rows)  # type: ignore[arg-type]
