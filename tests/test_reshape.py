@@ -68,7 +68,8 @@ def test_a_recipe_changes_the_steps_of_a_round(pairs_file, tiny_bi, tmp_path):
 
 
 def test_objectives_registry():
-    assert objectives.names("bi") == ["cosine-mse", "cosent", "kl-listwise", "virt"]
+    assert objectives.names("bi") == ["cosine-mse", "cosent", "kl-listwise", "kl-inbatch", "virt"]
+    assert objectives.names("late") == ["maxsim-kl", "maxsim-mse"]
     assert objectives.get("cosine-mse", "bi").score_range == (-1.0, 1.0)
     assert objectives.get("cosent", "bi").needs == "labels"
     with pytest.raises(TransencError, match="bi-encoder loss 'bce' unknown"):

@@ -132,4 +132,4 @@ def test_model_settings_reach_that_model_only(pairs_file, tiny_bi, tiny_bi_small
     with pytest.raises(TransencError, match=r"unknown key\(s\) in \[model_settings.x.bi\]: speed"):
         Recipe.from_dict({"model_settings": {"x": {"bi": {"speed": 1}}}})
     with pytest.raises(TransencError, match="may only hold the tables"):
-        Recipe.from_dict({"model_settings": {"x": {"late": {}}}})
+        Recipe.from_dict({"model_settings": {"x": {"middle": {}}}})
