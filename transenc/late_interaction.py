@@ -58,3 +58,9 @@ def embed(model, features: dict) -> tuple[torch.Tensor, torch.Tensor]:
     """Token vectors and attention mask of one tokenised batch (a forward pass of ``model``)."""
     output = model(features)
     return output["token_embeddings"], output["attention_mask"]
+
+
+def batch_scores(model, sentence_features) -> torch.Tensor:
+    """The symmetric mean MaxSim of each pair of a training batch (two tokenised columns)."""
+    first, second = (embed(model, features) for features in sentence_features)
+    return pair_scores(*first, *second)

@@ -27,7 +27,7 @@ def build(model, params: Params, teacher=None):
     import torch
     from torch import nn
 
-    from transenc.late_interaction import embed, pair_scores
+    from transenc.late_interaction import batch_scores
 
     class MaxSimListwiseKLLoss(nn.Module):
         def __init__(self) -> None:
@@ -35,8 +35,7 @@ def build(model, params: Params, teacher=None):
             self.model = model
 
         def forward(self, sentence_features, labels):
-            first, second = (embed(self.model, features) for features in sentence_features)
-            scores = pair_scores(*first, *second)
+            scores = batch_scores(self.model, sentence_features)
             student = torch.log_softmax(scores / params.temperature, dim=0)
             target = torch.log_softmax(labels.float() / params.teacher_temperature, dim=0)
             return torch.nn.functional.kl_div(student, target, log_target=True, reduction="sum")

@@ -20,7 +20,7 @@ def build(model, params: Params, teacher=None):
     import torch
     from torch import nn
 
-    from transenc.late_interaction import embed, pair_scores
+    from transenc.late_interaction import batch_scores
 
     class MaxSimMSELoss(nn.Module):
         def __init__(self) -> None:
@@ -28,8 +28,7 @@ def build(model, params: Params, teacher=None):
             self.model = model
 
         def forward(self, sentence_features, labels):
-            first, second = (embed(self.model, features) for features in sentence_features)
-            scores = pair_scores(*first, *second)
+            scores = batch_scores(self.model, sentence_features)
             return torch.nn.functional.mse_loss(scores, labels.float())
 
     return MaxSimMSELoss()
