@@ -16,6 +16,7 @@ Without ``WORLD_SIZE`` (or with 1) every function here is the one-process identi
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -65,6 +66,16 @@ def init() -> None:
         dist.init_process_group("nccl")
     else:
         dist.init_process_group("gloo")
+    # leave the group before the interpreter exits: a gloo group still alive at exit can abort
+    # a process ("terminate called without an active exception") after its work is done
+    atexit.register(_leave)
+
+
+def _leave() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def barrier() -> None:
