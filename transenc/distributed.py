@@ -75,6 +75,8 @@ def _leave() -> None:
     import torch.distributed as dist
 
     if dist.is_initialized():
+        # wait for rank 0 to finish writing (a rank that failed alone is stopped by torchrun)
+        dist.barrier()
         dist.destroy_process_group()
 
 
