@@ -11,6 +11,11 @@ final round.
     python -m bench.bootstrap_quality --recipe cpu --pairs eval-pairs --seeds 1 2 3 \
         --data-dir ../shared/data/sts --out runs/bench-quality
     python -m bench.bootstrap_quality --recipe cpu-fast --teacher mpnet --tag -mpnet ...
+
+Recipes that differ only in a late step (the bi-encoder's objective, say) can start each seed
+from another recipe's run of the same seed: ``--share-from 'runs/X/cpu-fast-seed{seed}'`` copies
+its stages in, resume keeps those whose settings and inputs match (labelling, the
+cross-encoder) and redoes the rest, so a comparison pays only for what it changes.
 """
 
 from __future__ import annotations
@@ -36,17 +41,21 @@ def stage_seconds(run_dir: Path) -> dict[str, float]:
     return {kind: round(value, 1) for kind, value in seconds.items()}
 
 
-def share_seed_free_stages(first: Path, config: BootstrapConfig) -> None:
-    """Copies the stages no seed changes (the start models' evaluation, a frozen teacher's
-    labels) from the first seed's run into ``config.out`` before it runs. Resume checks each
-    copied manifest against this run's inputs and settings, so a copy that does not apply is
-    redone, never trusted; the copied seconds still count, as if the stage had run here."""
-    if config.out.exists() or not first.is_dir():
+def share_stages(donor: Path, config: BootstrapConfig, rounds: bool = False) -> None:
+    """Copies a finished run's stages into ``config.out`` before it runs: the ones no seed
+    changes (the start models' evaluation, a frozen teacher's labels), and with ``rounds`` every
+    round's too. Resume checks each copied manifest against this run's inputs and settings, so a
+    copy that does not apply is redone, never trusted; the copied seconds still count, as if the
+    stage had run here."""
+    if config.out.exists() or not donor.is_dir():
         return
     _prepare_run_dir(config)
-    for name in (START_DIR, TEACHERS_DIR):
-        if (first / name).is_dir():
-            shutil.copytree(first / name, config.out / name)
+    names = [START_DIR, TEACHERS_DIR]
+    if rounds:
+        names += sorted(p.name for p in donor.glob("round-*") if p.is_dir())
+    for name in names:
+        if (donor / name).is_dir():
+            shutil.copytree(donor / name, config.out / name)
 
 
 def main() -> None:
@@ -64,6 +73,12 @@ def main() -> None:
         action="store_true",
         help="run every seed's start evaluation and teacher labelling itself",
     )
+    parser.add_argument(
+        "--share-from",
+        default=None,
+        help="a run directory of the same corpus and seed ({seed} is replaced) whose matching "
+        "stages this run reuses",
+    )
     args = parser.parse_args()
 
     first = None
@@ -78,8 +93,10 @@ def main() -> None:
             eval_data=args.data_dir,
             data_dir=args.data_dir,
         )
-        if first is not None and not args.no_share:
-            share_seed_free_stages(first, config)
+        if args.share_from:
+            share_stages(Path(args.share_from.format(seed=seed)), config, rounds=True)
+        elif first is not None and not args.no_share:
+            share_stages(first, config)
         result = run(config, say=print)
         first = first or config.out
         seconds = stage_seconds(result.run_dir)

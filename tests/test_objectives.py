@@ -242,3 +242,27 @@ def test_kl_inbatch_scores_every_combination_and_falls(virt_pair):
     assert values[-1] < values[0] * 0.9
     with pytest.raises(TransencError, match="mse_weight must be >= 0"):
         Recipe(bi_loss="kl-inbatch", bi_loss_params={"mse_weight": -1})
+    with pytest.raises(TransencError, match="list_size must be 0"):
+        Recipe(bi_loss="kl-inbatch", bi_loss_params={"list_size": 1})
+
+
+def test_kl_inbatch_lists_of_a_few_pairs_score_only_their_block(virt_pair):
+    from transenc.objectives import kl_inbatch
+
+    assert kl_inbatch.list_blocks(5, 2) == [slice(0, 2), slice(2, 4), slice(4, 5)]
+    assert kl_inbatch.list_blocks(5, 0) == [slice(0, 5)]
+    student, teacher = virt_pair
+    objective = objectives.get("kl-inbatch", "bi")
+    loss = objective.build(student, objective.params(list_size=2), teacher)
+    rows_scored = []
+    whole_matrix = loss.teacher_matrix
+
+    def counted_matrix(x, y):
+        rows_scored.append(x["input_ids"].shape[0])
+        return whole_matrix(x, y)
+
+    loss.teacher_matrix = counted_matrix
+    values = losses_while_training(student, loss, steps=15)
+    assert all(torch.isfinite(torch.tensor(values)))
+    assert values[-1] < values[0] * 0.9
+    assert rows_scored and max(rows_scored) == 2  # never the whole batch's B x B

@@ -9,7 +9,9 @@ own cosine and its label next to it, so the scale of the cosines stays anchored.
 
 The joint inputs are built from the bi-encoder's tokenisation (as VIRT builds them), so teacher
 and student must share a tokenizer (the cross-encoder starts from the bi-encoder, so they do).
-Costs B x B cross-encoder forwards per step (1,024 at batch 32) on top of the bi-encoder's.
+Costs B x B cross-encoder forwards per step (1,024 at batch 32) on top of the bi-encoder's;
+``list_size`` L cuts that to B x L: the batch is split into blocks of L pairs, and each row's
+list is the combinations within its block.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ class Params:
     temperature: float = 0.05  # of the student's cosines
     teacher_temperature: float = 0.05  # of the teacher's probabilities
     mse_weight: float = 1.0  # of MSE between each pair's cosine and its label
+    list_size: int = 0  # pairs per list (B x L teacher forwards a step); 0: the whole batch
 
     def __post_init__(self) -> None:
+        if isinstance(self.list_size, bool) or not isinstance(self.list_size, int):
+            raise ValueError(f"list_size must be a whole number, not {self.list_size!r}")
+        if self.list_size < 0 or self.list_size == 1:
+            raise ValueError(
+                f"list_size must be 0 (the whole batch) or 2 or more, not {self.list_size}"
+            )
         for name in ("temperature", "teacher_temperature", "mse_weight"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -54,6 +63,16 @@ def all_combinations(x: dict, y: dict) -> tuple[dict, dict]:
         k: v.repeat(size, *[1] * (v.dim() - 1)) for k, v in y.items() if hasattr(v, "repeat")
     }
     return rows, columns
+
+
+def list_blocks(size: int, list_size: int) -> list[slice]:
+    """The batch's rows, split into the blocks whose combinations form the lists."""
+    block = list_size or size
+    return [slice(start, min(start + block, size)) for start in range(0, size, block)]
+
+
+def rows_of(features: dict, rows: slice) -> dict:
+    return {k: v[rows] for k, v in features.items() if hasattr(v, "shape")}
 
 
 def build(model, params: Params, teacher=None):
@@ -95,12 +114,17 @@ def build(model, params: Params, teacher=None):
             first = torch.nn.functional.normalize(first, dim=-1)
             second = torch.nn.functional.normalize(second, dim=-1)
             cosines = first @ second.T  # (B, B): row i, column j is (x_i, y_j)
-            target = self.teacher_matrix(x, y).to(cosines.device)
-            student = torch.log_softmax(cosines / params.temperature, dim=1)
-            teacher_log = torch.log_softmax(target / params.teacher_temperature, dim=1)
-            kl = torch.nn.functional.kl_div(
-                student, teacher_log, log_target=True, reduction="batchmean"
-            )
+            kl = cosines.new_zeros(())
+            for rows in list_blocks(cosines.shape[0], params.list_size):
+                target = self.teacher_matrix(rows_of(x, rows), rows_of(y, rows))
+                student = torch.log_softmax(cosines[rows, rows] / params.temperature, dim=1)
+                teacher_log = torch.log_softmax(
+                    target.to(cosines.device) / params.teacher_temperature, dim=1
+                )
+                kl = kl + torch.nn.functional.kl_div(
+                    student, teacher_log, log_target=True, reduction="sum"
+                )
+            kl = kl / cosines.shape[0]
             mse = torch.nn.functional.mse_loss(torch.diagonal(cosines), labels.float())
             return kl + params.mse_weight * mse
 
