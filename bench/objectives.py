@@ -1,0 +1,117 @@
+"""Benchmark table: cross -> bi objectives compared on finished bootstrap runs (issue 11).
+
+For each run directory of ``bench.bootstrap_quality`` (one recipe, one seed, transductive on
+``eval-pairs``) it reads the final bi-encoder's 7-task average from the run's report and the
+Spearman of the targets that bi-encoder learnt (the file its ``train-bi`` manifest names) against
+the gold scores, and prints, per recipe, the mean +- sd over seeds of: the final bi-encoder, its
+gain over the start, its targets, the gap between the two, the late-interaction model (a
+cascade), and the round's labelling + training minutes. Gold scores are read here, for the
+analysis only; no run read them while training.
+
+    python -m bench.objectives runs/bench-quality/cpu-fast-*-seed* --data-dir ../shared/data/sts
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from bench.common import record
+from bench.experiments.label_quality import scores_for
+from transenc.data.corpus import PairCorpus
+from transenc.evaluate import load_tasks, spearman_of_scores
+
+
+def final_round(run_dir: Path) -> Path:
+    return max(run_dir.glob("round-*"), key=lambda p: int(p.name.split("-")[1]))
+
+
+def round_minutes(folder: Path) -> float:
+    """Labelling and training wall time of the round, evaluation left out."""
+    seconds = sum(
+        json.loads(m.read_text())["seconds"]
+        for m in folder.glob("*.manifest.json")
+        if m.name != "eval.manifest.json"
+    )
+    return seconds / 60
+
+
+def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict:
+    folder = final_round(run_dir)
+    start = json.loads((run_dir / "start" / "metrics.json").read_text())
+    final = json.loads((folder / "metrics.json").read_text())
+    manifest = json.loads((folder / "train-bi.manifest.json").read_text())
+    targets = folder / Path(manifest["input_paths"]["labels"]).name
+    corpus = json.loads((run_dir / "run.json").read_text())["corpus"]
+    if corpus != "eval-pairs":
+        raise SystemExit(f"{run_dir}: trained on {corpus}; the targets' Spearman needs eval-pairs")
+    target_avg = spearman_of_scores(tasks, scores_for(targets, benchmark_pairs))["avg"]
+    figures = {
+        "recipe": run_dir.name.rsplit("-seed", 1)[0],  # the recipe's name and the run's tag
+        "run_dir": str(run_dir),
+        "start_bi": start["bi"]["avg"],
+        "bi": final["bi"]["avg"],
+        "cross": final["cross"]["avg"],
+        "targets": round(target_avg, 4),
+        "targets_file": targets.name,
+        "round_minutes": round(round_minutes(folder), 1),
+        "train_bi_minutes": round(manifest["seconds"] / 60, 1),
+    }
+    if "late" in final:
+        figures["late"] = final["late"]["avg"]
+    return figures
+
+
+def mean_sd(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.2f} (1 seed)"
+    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+
+
+def table(rows: list[dict]) -> str:
+    by_recipe: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_recipe[row["recipe"]].append(row)
+    lines = [
+        "| recipe | seeds | final bi | gain | targets | gap | late | round min | train-bi min |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for recipe, runs in sorted(by_recipe.items()):
+
+        def column(key: str, runs=runs) -> list[float]:
+            return [run[key] for run in runs if key in run]
+
+        late = column("late")
+        lines.append(
+            f"| {recipe} | {len(runs)} | {mean_sd(column('bi'))} | "
+            f"{statistics.mean(column('bi')) - statistics.mean(column('start_bi')):+.2f} | "
+            f"{mean_sd(column('targets'))} | "
+            f"{statistics.mean(column('targets')) - statistics.mean(column('bi')):.2f} | "
+            f"{mean_sd(late) if late else ''} | "
+            f"{statistics.mean(column('round_minutes')):.1f} | "
+            f"{statistics.mean(column('train_bi_minutes')):.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="bootstrap run directories")
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/sts"))
+    args = parser.parse_args()
+    tasks = load_tasks(args.data_dir)
+    benchmark_pairs = PairCorpus.concat(tasks.values()).pairs
+    rows = [
+        run_figures(run, tasks, benchmark_pairs)
+        for run in args.runs
+        if (final_round(run) / "metrics.json").is_file()
+    ]
+    print(table(rows))
+    record("objectives", {"runs": rows})
+
+
+if __name__ == "__main__":
+    main()
