@@ -28,6 +28,7 @@ ORDER = (
     "model_cost",
     "precision_auto",
     "bootstrap_quality",
+    "objectives",
 )
 
 
@@ -317,8 +318,15 @@ def distributed(f: dict) -> str:
     return f"{runs}\n\nLabels of the 2-process run against the 1-process run:\n\n{labels}"
 
 
+def objectives(f: dict) -> str:
+    from bench.objectives import table as objectives_table
+
+    return objectives_table(f["runs"])
+
+
 RENDER = {
     "distributed": distributed,
+    "objectives": objectives,
     "label_memory": rows_table,
     "model_cost": rows_table,
     "precision_auto": rows_table,
@@ -343,6 +351,7 @@ TITLES = {
     "bootstrap_quality": "Bootstrap quality over seeds",
     "label_memory": "Peak memory while labelling: streamed against all at once",
     "distributed": "Two processes against one (torchrun, gloo, reference round)",
+    "objectives": "cross -> bi objectives on cpu-fast (eval-pairs; targets and gap read gold)",
 }
 
 
