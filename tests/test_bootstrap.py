@@ -288,3 +288,31 @@ def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):
     assert manifest["input_paths"]["labels"].endswith("bi_targets.tsv")
     assert manifest["config"]["loss"] == "cosent"
     assert "CoSENTLoss" in (round_dir / "bi" / "README.md").read_text()
+
+
+def test_a_run_seeded_with_another_recipes_stages_redoes_only_what_differs(
+    pairs_file, tiny_bi, tmp_path
+):
+    # bench.bootstrap_quality --share-from: an objective comparison pays only for train-bi
+    from bench.bootstrap_quality import share_stages
+
+    mse = config(pairs_file, tmp_path / "mse", [tiny_bi], recipe=tiny_recipe(rounds=1))
+    bootstrap.run(mse)
+    cosent = config(
+        pairs_file,
+        tmp_path / "cosent",
+        [tiny_bi],
+        recipe=tiny_recipe(rounds=1, bi_loss="cosent"),
+    )
+    share_stages(mse.out, cosent, rounds=True)
+    result = bootstrap.run(cosent)
+    assert result.stages_skipped == [
+        "contrastive",
+        "round-1/label-bi",
+        "round-1/train-cross",
+        "round-1/label-cross",
+    ]
+    assert result.stages_run == ["round-1/train-bi"]
+    manifest = json.loads((cosent.out / "round-1" / "train-bi.manifest.json").read_text())
+    assert manifest["config"]["loss"] == "cosent"
+    assert label_bytes(cosent.out) == label_bytes(mse.out)
