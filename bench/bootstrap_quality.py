@@ -27,7 +27,14 @@ import shutil
 from pathlib import Path
 
 from bench.common import record
-from transenc.bootstrap import START_DIR, TEACHERS_DIR, BootstrapConfig, _prepare_run_dir, run
+from transenc.bootstrap import (
+    CONTRASTIVE_DIR,
+    START_DIR,
+    TEACHERS_DIR,
+    BootstrapConfig,
+    _prepare_run_dir,
+    run,
+)
 from transenc.recipe import load_recipe
 
 
@@ -52,6 +59,7 @@ def share_stages(donor: Path, config: BootstrapConfig, rounds: bool = False) -> 
     _prepare_run_dir(config)
     names = [START_DIR, TEACHERS_DIR]
     if rounds:
+        names.append(CONTRASTIVE_DIR)
         names += sorted(p.name for p in donor.glob("round-*") if p.is_dir())
     for name in names:
         if (donor / name).is_dir():
