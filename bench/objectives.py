@@ -19,6 +19,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from bench.bootstrap_quality import stage_seconds
 from bench.common import record
 from bench.experiments.label_quality import scores_for
 from transenc.data.corpus import PairCorpus
@@ -27,16 +28,6 @@ from transenc.evaluate import load_tasks, spearman_of_scores
 
 def final_round(run_dir: Path) -> Path:
     return max(run_dir.glob("round-*"), key=lambda p: int(p.name.split("-")[1]))
-
-
-def round_minutes(folder: Path) -> float:
-    """Labelling and training wall time of the round, evaluation left out."""
-    seconds = sum(
-        json.loads(m.read_text())["seconds"]
-        for m in folder.glob("*.manifest.json")
-        if m.name != "eval.manifest.json"
-    )
-    return seconds / 60
 
 
 def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict:
@@ -57,7 +48,7 @@ def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict:
         "cross": final["cross"]["avg"],
         "targets": round(target_avg, 4),
         "targets_file": targets.name,
-        "round_minutes": round(round_minutes(folder), 1),
+        "round_minutes": round(stage_seconds(folder)["work"] / 60, 1),  # evaluation left out
         "train_bi_minutes": round(manifest["seconds"] / 60, 1),
     }
     if "late" in final:
