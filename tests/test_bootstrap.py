@@ -1,5 +1,6 @@
 """The trans-encoder loop on disk: end to end, resume, mutual distillation, damaged files."""
 
+import dataclasses
 import json
 import shutil
 
@@ -316,3 +317,35 @@ def test_a_run_seeded_with_another_recipes_stages_redoes_only_what_differs(
     manifest = json.loads((cosent.out / "round-1" / "train-bi.manifest.json").read_text())
     assert manifest["config"]["loss"] == "cosent"
     assert label_bytes(cosent.out) == label_bytes(mse.out)
+
+
+def test_a_rerun_evaluation_scores_only_the_models_that_changed(
+    pairs_file, tiny_bi, mini_sts_dir, tmp_path, monkeypatch
+):
+    from bench.bootstrap_quality import share_stages
+    from transenc.stages import evaluation
+
+    recipe = tiny_recipe(rounds=1, contrastive=False)
+    mse = config(pairs_file, tmp_path / "mse", [tiny_bi], recipe=recipe, eval_data=mini_sts_dir)
+    before = bootstrap.run(mse).table
+    cosent = config(
+        pairs_file,
+        tmp_path / "cosent",
+        [tiny_bi],
+        recipe=tiny_recipe(rounds=1, contrastive=False, bi_loss="cosent"),
+        eval_data=mini_sts_dir,
+    )
+    share_stages(mse.out, cosent, rounds=True)
+    loaded = []
+    real_load = evaluation.load_model
+    monkeypatch.setattr(
+        evaluation, "load_model", lambda path, kind: loaded.append(kind) or real_load(path, kind)
+    )
+    after = bootstrap.run(cosent)
+    assert "round-1/eval" in after.stages_run
+    assert loaded == ["bi"]  # the retrained bi-encoder only; the cross-encoder is unchanged
+    assert after.table["round 1 cross"] == before["round 1 cross"]
+    # forcing the evaluation scores every model again
+    loaded.clear()
+    bootstrap.run(dataclasses.replace(cosent, force_from="round-1/eval"))
+    assert sorted(loaded) == ["bi", "cross"]

@@ -670,7 +670,13 @@ def _evaluate_stage(runner, folder, r, models, benchmarks, config, extra=None) -
         show_progress=config.show_progress,
     )
     stage = stage_for(eval_config, f"{folder.name}/eval", folder / "eval.manifest.json")
-    return runner.step(stage, r, "eval", lambda: evaluation.run(eval_config))
+
+    def work() -> dict:
+        if not runner.forced:  # forcing asks for everything again, scores included
+            eval_config.known = evaluation.unchanged_scores(stage)  # before the stage rewrites it
+        return evaluation.run(eval_config)
+
+    return runner.step(stage, r, "eval", work)
 
 
 def _rows(label: str, metrics: dict) -> dict[str, dict[str, float]]:

@@ -1,16 +1,25 @@
-"""Evaluation stage of a bootstrap run: STS Spearman of every model of a round, in one file."""
+"""Evaluation stage of a bootstrap run: STS Spearman of every model of a round, in one file.
+
+When the stage runs again because one model changed (an objective comparison retrains only the
+bi-encoder), the models whose checksum is unchanged keep the scores the last run recorded:
+re-scoring an unchanged cross-encoder costs minutes and gives the same numbers.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from transenc import evaluate
 from transenc.atomic import write_text_atomic
 from transenc.data.corpus import PairCorpus
+from transenc.manifest import MANIFEST_VERSION, Stage
 from transenc.models import load_model
 from transenc.stages.declare import input_field, output_field, runtime_field
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -25,11 +34,40 @@ class RoundEvalConfig:
     output: Path = output_field(Path("metrics.json"))
     benchmarks: dict[str, PairCorpus] = runtime_field(default_factory=dict)
     show_progress: bool = runtime_field(False)
+    # row name -> scores of models unchanged since the last run (see unchanged_scores)
+    known: dict[str, dict[str, float]] = runtime_field(default_factory=dict)
+
+
+def unchanged_scores(stage: Stage) -> dict[str, dict[str, float]]:
+    """Scores ``stage``'s last finished run recorded, for the models whose checksum has not
+    changed since, when it scored the same tasks of the same data; empty otherwise."""
+    try:
+        recorded = json.loads(stage.manifest.read_text())
+    except (OSError, ValueError):
+        return {}
+    if recorded.get("format") != MANIFEST_VERSION:
+        return {}
+    same_tasks = all(
+        recorded.get("config", {}).get(key) == stage.config.get(key) for key in ("tasks", "data")
+    )
+    if not same_tasks:
+        return {}
+    before, now = recorded.get("inputs", {}), stage.input_checksums()
+    scores = recorded.get("metrics", {})
+    return {
+        name: scores[name]
+        for name in scores
+        if f"models.{name}" in now and before.get(f"models.{name}") == now[f"models.{name}"]
+    }
 
 
 def run(config: RoundEvalConfig) -> dict[str, dict[str, float]]:
     result = {}
     for name, path in config.models.items():
+        if name in config.known:
+            logger.info("%s: unchanged since the last evaluation, its scores are kept", name)
+            result[name] = config.known[name]
+            continue
         kind = config.kinds[name]
         model = load_model(path, kind)
         result[name] = evaluate.spearman_by_task(
