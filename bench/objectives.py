@@ -9,6 +9,9 @@ cascade), and the round's labelling + training minutes. Gold scores are read her
 analysis only; no run read them while training.
 
     python -m bench.objectives runs/bench-quality/cpu-fast-*-seed* --data-dir ../shared/data/sts
+
+Runs trained on other pairs, and unfinished runs, are skipped with a note: the targets'
+Spearman needs the benchmark's own pairs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,15 +34,20 @@ def final_round(run_dir: Path) -> Path:
     return max(run_dir.glob("round-*"), key=lambda p: int(p.name.split("-")[1]))
 
 
-def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict:
+def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict | None:
     folder = final_round(run_dir)
     start = json.loads((run_dir / "start" / "metrics.json").read_text())
     final = json.loads((folder / "metrics.json").read_text())
-    manifest = json.loads((folder / "train-bi.manifest.json").read_text())
+    manifest_path = folder / "train-bi.manifest.json"
+    if not manifest_path.is_file():  # several models: one train-bi manifest each
+        print(f"skipped {run_dir}: not a single-model run", file=sys.stderr)
+        return None
+    manifest = json.loads(manifest_path.read_text())
     targets = folder / Path(manifest["input_paths"]["labels"]).name
     corpus = json.loads((run_dir / "run.json").read_text())["corpus"]
     if corpus != "eval-pairs":
-        raise SystemExit(f"{run_dir}: trained on {corpus}; the targets' Spearman needs eval-pairs")
+        print(f"skipped {run_dir}: trained on {corpus}, not eval-pairs", file=sys.stderr)
+        return None
     target_avg = spearman_of_scores(tasks, scores_for(targets, benchmark_pairs))["avg"]
     figures = {
         "recipe": run_dir.name.rsplit("-seed", 1)[0],  # the recipe's name and the run's tag
@@ -95,11 +104,16 @@ def main() -> None:
     args = parser.parse_args()
     tasks = load_tasks(args.data_dir)
     benchmark_pairs = PairCorpus.concat(tasks.values()).pairs
-    rows = [
-        run_figures(run, tasks, benchmark_pairs)
-        for run in args.runs
-        if (final_round(run) / "metrics.json").is_file()
-    ]
+    rows = []
+    for run in args.runs:
+        if not any(run.glob("round-*")) or not (final_round(run) / "metrics.json").is_file():
+            print(f"skipped {run}: not finished", file=sys.stderr)
+            continue
+        figures = run_figures(run, tasks, benchmark_pairs)
+        if figures is not None:
+            rows.append(figures)
+    if not rows:
+        raise SystemExit("no finished eval-pairs run among the given directories")
     print(table(rows))
     record("objectives", {"runs": rows})
 
