@@ -106,7 +106,8 @@ def main() -> None:
     benchmark_pairs = PairCorpus.concat(tasks.values()).pairs
     rows = []
     for run in args.runs:
-        if not any(run.glob("round-*")) or not (final_round(run) / "metrics.json").is_file():
+        # final/ is written last; a run still going can hold its donor's metrics (--share-from)
+        if not (run / "final").is_dir() or not (final_round(run) / "metrics.json").is_file():
             print(f"skipped {run}: not finished", file=sys.stderr)
             continue
         figures = run_figures(run, tasks, benchmark_pairs)
