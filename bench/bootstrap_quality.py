@@ -10,7 +10,7 @@ final round.
 
     python -m bench.bootstrap_quality --recipe cpu --pairs eval-pairs --seeds 1 2 3 \
         --data-dir ../shared/data/sts --out runs/bench-quality
-    python -m bench.bootstrap_quality --recipe cpu-fast --teacher mpnet --tag -mpnet ...
+    python -m bench.bootstrap_quality --recipe cpu-fast --teacher mpnet --tag=-mpnet ...
 
 Recipes that differ only in a late step (the bi-encoder's objective, say) can start each seed
 from another recipe's run of the same seed: ``--share-from 'runs/X/cpu-fast-seed{seed}'`` copies
@@ -35,6 +35,7 @@ from transenc.bootstrap import (
     _prepare_run_dir,
     run,
 )
+from transenc.errors import TransencError
 from transenc.recipe import load_recipe
 
 
@@ -102,10 +103,16 @@ def main() -> None:
             data_dir=args.data_dir,
         )
         if args.share_from:
-            share_stages(Path(args.share_from.format(seed=seed)), config, rounds=True)
+            donor = Path(args.share_from.format(seed=seed))
+            if not donor.is_dir():  # said, not skipped: the run would silently pay for it all
+                raise SystemExit(f"error: --share-from {donor}: no such run directory")
+            share_stages(donor, config, rounds=True)
         elif first is not None and not args.no_share:
             share_stages(first, config)
-        result = run(config, say=print)
+        try:
+            result = run(config, say=print)
+        except TransencError as err:
+            raise SystemExit(f"error: {err}") from None
         first = first or config.out
         seconds = stage_seconds(result.run_dir)
         figures = {
