@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import shutil
 from pathlib import Path
@@ -36,7 +37,7 @@ from transenc.bootstrap import (
     run,
 )
 from transenc.errors import TransencError
-from transenc.recipe import load_recipe
+from transenc.recipe import ROUND_STEPS, load_recipe
 
 
 def stage_seconds(run_dir: Path) -> dict[str, float]:
@@ -65,6 +66,17 @@ def share_stages(donor: Path, config: BootstrapConfig, rounds: bool = False) -> 
     for name in names:
         if (donor / name).is_dir():
             shutil.copytree(donor / name, config.out / name)
+            if name.startswith("round-"):
+                _drop_unplanned_stages(config.out / name, config.recipe.round_steps)
+
+
+def _drop_unplanned_stages(folder: Path, round_steps: list[str]) -> None:
+    """Removes the manifests of round steps this run's recipe does not take (the donor's
+    cascade steps, say): resume never reads them, and ``stage_seconds`` would count them."""
+    for manifest in folder.glob("*.manifest.json"):
+        step = re.sub(r"-\d+$", "", manifest.name.removesuffix(".manifest.json"))  # train-bi-2
+        if step in ROUND_STEPS and step not in round_steps:
+            manifest.unlink()
 
 
 def main() -> None:

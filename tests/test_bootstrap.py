@@ -299,6 +299,8 @@ def test_a_run_seeded_with_another_recipes_stages_redoes_only_what_differs(
 
     mse = config(pairs_file, tmp_path / "mse", [tiny_bi], recipe=tiny_recipe(rounds=1))
     bootstrap.run(mse)
+    # a donor's stage that this recipe does not run (a cascade's) must not count in its seconds
+    (mse.out / "round-1" / "train-late.manifest.json").write_text('{"seconds": 100.0}')
     cosent = config(
         pairs_file,
         tmp_path / "cosent",
@@ -306,6 +308,8 @@ def test_a_run_seeded_with_another_recipes_stages_redoes_only_what_differs(
         recipe=tiny_recipe(rounds=1, bi_loss="cosent"),
     )
     share_stages(mse.out, cosent, rounds=True)
+    assert not (cosent.out / "round-1" / "train-late.manifest.json").exists()
+    assert (cosent.out / "round-1" / "train-bi.manifest.json").exists()
     result = bootstrap.run(cosent)
     assert result.stages_skipped == [
         "contrastive/bi",
