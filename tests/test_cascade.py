@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -83,6 +85,20 @@ def test_cascade_round_on_disk_with_eval(pairs_file, tiny_bi, mini_sts_dir, tmp_
     scored = evaluate.run(evaluate.EvalConfig(str(folder / "late"), data_dir=mini_sts_dir))
     assert scored.kind == "late"
     assert scored.spearman["stsb"] == pytest.approx(result.table["round 1 late"]["stsb"], abs=1e-3)
+
+
+def test_late_labels_can_join_the_mixed_targets(pairs_file, tiny_bi, tmp_path):
+    # mix-labels after label-late mixes the cascade's targets with the bi labels
+    steps = [*CASCADE_ROUND_STEPS[:-1], "mix-labels", "train-bi"]
+    recipe = tiny_recipe(**{**CASCADE, "round_steps": steps}, cross_label_weight=0.25)
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    folder = out / "round-1"
+    late, bi = (read_labels(folder / name) for name in ("late_labels.tsv", "bi_labels.tsv"))
+    targets = read_labels(folder / "bi_targets.tsv")
+    np.testing.assert_allclose(targets.scores, 0.25 * late.scores + 0.75 * bi.scores, atol=1e-6)
+    manifest = json.loads((folder / "train-bi.manifest.json").read_text())
+    assert manifest["input_paths"]["labels"].endswith("bi_targets.tsv")
 
 
 def test_cascade_killed_mid_round_resumes_to_identical_labels(

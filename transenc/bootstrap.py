@@ -408,7 +408,8 @@ class _Loop:
         if weight >= 1:  # pure cross labels, as published: nothing to mix
             return
         output = state.folder / BI_TARGETS
-        config = mix.MixConfig(state.cross_labels, state.bi_labels, output, weight)
+        # the targets so far: the cross-encoder's labels, or after label-late the cascade's
+        config = mix.MixConfig(state.targets, state.bi_labels, output, weight)
         self.runner.run_stage(
             mix,
             config,

@@ -46,7 +46,7 @@ ROUND_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "label-bi": ((), ("bi_labels",)),
     "train-cross": (("bi_labels",), ("crosses",)),
     "label-cross": (("crosses",), ("cross_labels", "targets")),
-    "mix-labels": (("bi_labels", "cross_labels"), ("targets",)),  # no-op at weight 1
+    "mix-labels": (("bi_labels", "targets"), ("targets",)),  # no-op at weight 1
     "train-bi": (("targets",), ("bis",)),
     # ERNIE-Search's cascade: cross -> late interaction -> bi
     "train-late": (("cross_labels",), ("lates",)),
@@ -156,7 +156,9 @@ class Recipe:
         cross_label_both_orders: cross-encoder labels average (s1, s2) and (s2, s1).
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
             plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
-            as published; below 1 the bi-encoder's own view regularises what it learns).
+            as published; below 1 the bi-encoder's own view regularises what it learns). In a
+            cascade whose ``mix-labels`` follows ``label-late``, the late labels (as mixed by
+            ``late_label_weight``) take the cross-encoder's place.
         bi_loss: the cross -> bi objective (:mod:`transenc.objectives`): ``cosine-mse``
             (published: MSE between cosine and label) or ``cosent`` (the cosines rank each
             batch's pairs as the labels do) or ``kl-listwise`` (each batch's softmax of cosines
