@@ -26,6 +26,7 @@ from pathlib import Path
 from bench.bootstrap_quality import stage_seconds
 from bench.common import record
 from bench.experiments.label_quality import scores_for
+from transenc.bootstrap import FINAL_DIR, METRICS_FILE, START_DIR
 from transenc.data.corpus import PairCorpus
 from transenc.evaluate import load_tasks, spearman_of_scores
 
@@ -36,8 +37,8 @@ def final_round(run_dir: Path) -> Path:
 
 def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict | None:
     folder = final_round(run_dir)
-    start = json.loads((run_dir / "start" / "metrics.json").read_text())
-    final = json.loads((folder / "metrics.json").read_text())
+    start = json.loads((run_dir / START_DIR / METRICS_FILE).read_text())
+    final = json.loads((folder / METRICS_FILE).read_text())
     manifest_path = folder / "train-bi.manifest.json"
     if not manifest_path.is_file():  # several models: one train-bi manifest each
         print(f"skipped {run_dir}: not a single-model run", file=sys.stderr)
@@ -107,7 +108,7 @@ def main() -> None:
     rows = []
     for run in args.runs:
         # final/ is written last; a run still going can hold its donor's metrics (--share-from)
-        if not (run / "final").is_dir() or not (final_round(run) / "metrics.json").is_file():
+        if not (run / FINAL_DIR).is_dir() or not (final_round(run) / METRICS_FILE).is_file():
             print(f"skipped {run}: not finished", file=sys.stderr)
             continue
         figures = run_figures(run, tasks, benchmark_pairs)
