@@ -33,11 +33,11 @@ from transenc.bootstrap import (
     START_DIR,
     TEACHERS_DIR,
     BootstrapConfig,
-    _prepare_run_dir,
     run,
 )
 from transenc.errors import TransencError
-from transenc.recipe import ROUND_STEPS, load_recipe
+from transenc.pipeline import registry, rundir
+from transenc.recipe import load_recipe
 
 
 def stage_seconds(run_dir: Path) -> dict[str, float]:
@@ -58,7 +58,7 @@ def share_stages(donor: Path, config: BootstrapConfig, rounds: bool = False) -> 
     stage had run here."""
     if config.out.exists() or not donor.is_dir():
         return
-    _prepare_run_dir(config)
+    rundir.prepare(config, rundir.read_corpus(config))
     names = [START_DIR, TEACHERS_DIR]
     if rounds:
         names.append(CONTRASTIVE_DIR)
@@ -75,7 +75,7 @@ def _drop_unplanned_stages(folder: Path, round_steps: list[str]) -> None:
     cascade steps, say): resume never reads them, and ``stage_seconds`` would count them."""
     for manifest in folder.glob("*.manifest.json"):
         step = re.sub(r"-\d+$", "", manifest.name.removesuffix(".manifest.json"))  # train-bi-2
-        if step in ROUND_STEPS and step not in round_steps:
+        if step in registry.names("round") and step not in round_steps:
             manifest.unlink()
 
 

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from transenc import distributed
+from transenc import distributed, objectives
 from transenc.data.readers import DEFAULT_CHUNK_PAIRS
 from transenc.data.sts import STS_TASKS
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
@@ -339,7 +339,13 @@ def contrastive_command(
         chosen = _recipe(recipe, None, seed, None)
         result = contrastive.run(
             contrastive.ContrastiveConfig(
-                model, pairs, out, chosen.contrastive_training, chosen.seed, data_dir, True
+                model=model,
+                pairs=pairs,
+                output=out,
+                settings=chosen.contrastive_training,
+                seed=chosen.seed,
+                data_dir=data_dir,
+                show_progress=True,
             )
         )
     typer.echo(
@@ -391,12 +397,12 @@ def label_command(
     with user_errors():
         result = label.run(
             label.LabelConfig(
-                model,
-                pairs,
-                out,
-                kind,
-                both_orders,
-                batch_size,
+                models=model,
+                pairs=pairs,
+                output=out,
+                kind=kind,
+                both_orders=both_orders,
+                batch_size=batch_size,
                 precision=precision,
                 data_dir=data_dir,
                 show_progress=progress,
@@ -428,7 +434,7 @@ def mix_labels_command(
     from transenc.stages import mix
 
     with user_errors():
-        mixed = mix.run(mix.MixConfig(cross, bi, out, cross_weight))
+        mixed = mix.run(mix.MixConfig(cross=cross, bi=bi, output=out, cross_weight=cross_weight))
     typer.echo(
         f"{out}: {mixed.pairs} pairs, {cross_weight:g} x cross + {1 - cross_weight:g} x bi "
         f"(mean {mixed.mean:.3f})"
@@ -451,20 +457,19 @@ def train_cross_command(
         chosen = _recipe(recipe, None, seed, None)
         result = train_cross.run(
             train_cross.TrainCrossConfig(
-                model,
-                labels,
-                out,
-                label_map or chosen.label_map,
-                True,
-                chosen.cross,
-                chosen.seed,
-                True,
+                model=model,
+                labels=labels,
+                output=out,
+                label_map=label_map or chosen.label_map,
+                both_orders=True,
+                settings=chosen.cross,
+                seed=chosen.seed,
+                show_progress=True,
+                loss=chosen.cross_loss,
+                loss_params=chosen.cross_loss_params,
             )
         )
-    typer.echo(
-        f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
-        f"{result.seconds:.0f}s"
-    )
+    typer.echo(result.summary())
 
 
 @app.command("train-bi")
@@ -476,10 +481,7 @@ def train_bi_command(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     loss: Annotated[
         str | None,
-        typer.Option(
-            help="cosine-mse, cosent, kl-listwise, kl-inbatch or virt (default: the recipe's "
-            "bi_loss)."
-        ),
+        typer.Option(help=f"{', '.join(objectives.names('bi'))} (default: the recipe's bi_loss)."),
     ] = None,
     teacher: Annotated[
         str | None,
@@ -493,22 +495,19 @@ def train_bi_command(
         chosen = _recipe(recipe, None, seed, None)
         result = train_bi.run(
             train_bi.TrainBiConfig(
-                model,
-                labels,
-                out,
-                chosen.bi,
-                chosen.seed,
-                True,
-                loss or chosen.bi_loss,
-                chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
-                chosen.bi_dual_reg,
-                teacher,
+                model=model,
+                labels=labels,
+                output=out,
+                settings=chosen.bi,
+                seed=chosen.seed,
+                show_progress=True,
+                loss=loss or chosen.bi_loss,
+                loss_params=chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
+                dual_reg=chosen.bi_dual_reg,
+                teacher=teacher,
             )
         )
-    typer.echo(
-        f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
-        f"{result.seconds:.0f}s"
-    )
+    typer.echo(result.summary())
 
 
 @app.command("train-late")
@@ -525,7 +524,9 @@ def train_late_command(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     loss: Annotated[
         str | None,
-        typer.Option(help="maxsim-kl or maxsim-mse (default: the recipe's late_loss)."),
+        typer.Option(
+            help=f"{', '.join(objectives.names('late'))} (default: the recipe's late_loss)."
+        ),
     ] = None,
 ) -> None:
     """cross -> late interaction: train a MaxSim (ColBERT-style) model on cross-encoder labels,
@@ -536,20 +537,17 @@ def train_late_command(
         chosen = _recipe(recipe, None, seed, None)
         result = train_late.run(
             train_late.TrainLateConfig(
-                model,
-                labels,
-                out,
-                chosen.late,
-                chosen.seed,
-                True,
-                loss or chosen.late_loss,
-                chosen.late_loss_params if loss in (None, chosen.late_loss) else {},
+                model=model,
+                labels=labels,
+                output=out,
+                settings=chosen.late,
+                seed=chosen.seed,
+                show_progress=True,
+                loss=loss or chosen.late_loss,
+                loss_params=chosen.late_loss_params if loss in (None, chosen.late_loss) else {},
             )
         )
-    typer.echo(
-        f"{result.output}: {result.examples} examples, loss {result.train_loss:.4f}, "
-        f"{result.seconds:.0f}s"
-    )
+    typer.echo(result.summary())
 
 
 @app.command("fetch-model")

@@ -38,8 +38,14 @@ class Objective:
     score_range: tuple[float, float] | None = None
 
 
-OBJECTIVES: dict[str, Objective] = {
-    module.NAME: Objective(
+OBJECTIVES: dict[str, Objective] = {}
+
+
+def register(module) -> Objective:
+    """Adds the objective a module declares (``NAME``, ``SIDE``, ``NEEDS``, ``DESCRIPTION``,
+    ``Params``, ``build``, optionally ``SCORE_RANGE``): a new objective is one module and this
+    call. Recipes, stages and help texts list objectives from here."""
+    objective = Objective(
         module.NAME,
         module.SIDE,
         module.NEEDS,
@@ -48,8 +54,12 @@ OBJECTIVES: dict[str, Objective] = {
         module.build,
         getattr(module, "SCORE_RANGE", None),
     )
-    for module in (cosine_mse, cosent, kl_listwise, kl_inbatch, virt, bce, maxsim_kl, maxsim_mse)
-}
+    OBJECTIVES[objective.name] = objective
+    return objective
+
+
+for _module in (cosine_mse, cosent, kl_listwise, kl_inbatch, virt, bce, maxsim_kl, maxsim_mse):
+    register(_module)
 
 
 def names(side: str) -> list[str]:

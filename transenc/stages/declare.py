@@ -10,6 +10,8 @@ manifest) unless marked otherwise:
   may add derived outputs by defining ``extra_outputs()``.
 - :func:`runtime_field`: how the stage runs, not what it computes (progress bars, data already
   loaded in memory); never recorded.
+- :func:`added_field`: a setting added after run directories were made: recorded only when it
+  differs from its default, so that a manifest written before it existed still matches.
 
 :func:`stage_for` builds the resumable :class:`~transenc.manifest.Stage` from that declaration,
 so what a manifest records cannot drift from what a stage is configured with.
@@ -23,7 +25,7 @@ from pathlib import Path
 from transenc.manifest import Stage
 
 ROLE = "transenc_role"
-INPUT, OUTPUT, RUNTIME = "input", "output", "runtime"
+INPUT, OUTPUT, RUNTIME, ADDED = "input", "output", "runtime", "added"
 
 
 def _field(role: str, default=MISSING, default_factory=MISSING):
@@ -44,6 +46,14 @@ def runtime_field(default=MISSING, default_factory=MISSING):
     return _field(RUNTIME, default, default_factory)
 
 
+def added_field(default=MISSING, default_factory=MISSING):
+    return _field(ADDED, default, default_factory)
+
+
+def _default(spec):
+    return spec.default_factory() if spec.default_factory is not MISSING else spec.default
+
+
 def _entries(name: str, value) -> dict[str, object]:
     """A field's value as named entries: lists as ``name0, name1``, dicts as ``name.key``."""
     if isinstance(value, (list, tuple)):
@@ -61,7 +71,7 @@ def declared(config) -> tuple[dict, dict[str, Path], dict[str, Path]]:
     for spec in fields(config):
         role = spec.metadata.get(ROLE)
         value = getattr(config, spec.name)
-        if role == RUNTIME:
+        if role == RUNTIME or (role == ADDED and value == _default(spec)):
             continue
         if role == OUTPUT:
             outputs[spec.name] = Path(value)

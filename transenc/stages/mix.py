@@ -13,6 +13,8 @@ from transenc.errors import TransencError
 from transenc.labels import mix_labels, read_labels, write_labels
 from transenc.stages.declare import input_field, output_field
 
+SCORE_RANGE = (-1.0, 1.0)
+
 
 @dataclass
 class MixConfig:
@@ -37,6 +39,10 @@ class MixResult:
 
 def run(config: MixConfig) -> MixResult:
     started = time.time()
-    mixed = mix_labels(read_labels(config.cross), read_labels(config.bi), config.cross_weight)
+    # both are cosines or scores in [-1, 1] (sigmoid outputs in [0, 1]); a score outside is a
+    # wrong file, and mixing it would write targets no cosine can reach
+    cross = read_labels(config.cross, SCORE_RANGE, "mixed labels are scores in [-1, 1]")
+    bi = read_labels(config.bi, SCORE_RANGE, "mixed labels are scores in [-1, 1]")
+    mixed = mix_labels(cross, bi, config.cross_weight)
     write_labels(mixed, config.output)
     return MixResult(config.output, len(mixed), float(mixed.scores.mean()), time.time() - started)

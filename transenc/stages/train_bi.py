@@ -7,21 +7,17 @@ batch's pairs as the labels do, so the bi-encoder is not pushed to reproduce the
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from transenc import objectives
 from transenc.atomic import check_writable
 from transenc.errors import TransencError
-from transenc.labels import read_labels
 from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.objectives import dual_reg
-from transenc.precision import choose
 from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
 from transenc.stages.declare import input_field, output_field, runtime_field
-from transenc.stages.train_cross import TrainResult
-from transenc.training import fit, model_card, save_model, seed_everything
+from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
 
 
 @dataclass
@@ -53,44 +49,18 @@ def run(config: TrainBiConfig) -> TrainResult:
     objective = objectives.get(config.loss, "bi")
     params = objectives.parse_params(objective, config.loss_params, f"loss {config.loss}")
     regularise = objectives.parse_dual_reg(config.dual_reg, "dual_reg")
-    started = time.time()
-    corpus = read_labels(config.labels, objective.score_range, f"{config.loss} targets")
-    columns = {
-        "sentence1": corpus.sentence1,
-        "sentence2": corpus.sentence2,
-        "score": corpus.scores.tolist(),
-    }
-    seed_everything(config.seed)
-    model = load_bi_encoder(config.model)
-    teacher = None
-    if objective.needs == "teacher":
-        teacher = load_cross_encoder(config.teacher)
-    loss = fit(
-        model,
-        columns,
-        dual_reg.wrap(objective.build(model, params, teacher), model, regularise),
-        config.settings,
-        config.seed,
-        config.show_progress,
+    # objectives that need the live cross-encoder (virt) get it loaded beside the student
+    teacher = load_cross_encoder(config.teacher) if objective.needs == "teacher" else None
+    learner = Learner(
+        title="transenc bi-encoder",
+        loader="SentenceTransformer",
+        labels_are="cross-encoder scores",
+        load=load_bi_encoder,
+        columns=pair_columns,
+        loss=lambda model: dual_reg.wrap(
+            objective.build(model, params, teacher), model, regularise
+        ),
+        loss_note=objective.description
+        + (f", with DualReg (weight {regularise.weight:g})" if regularise.weight else ""),
     )
-    card = model_card(
-        "transenc bi-encoder",
-        "SentenceTransformer",
-        [
-            f"start: `{config.model}`",
-            f"labels: `{config.labels}` ({len(corpus)} pairs, cross-encoder scores)",
-            f"loss: {objective.description}"
-            + (f", with DualReg (weight {regularise.weight:g})" if regularise.weight else ""),
-            f"settings: {config.settings}",
-            f"seed: {config.seed}",
-        ],
-    )
-    save_model(model, config.output, card)
-    return TrainResult(
-        config.output,
-        len(corpus),
-        len(corpus),
-        time.time() - started,
-        loss,
-        choose(config.settings.precision).note,
-    )
+    return learn_labels(config, learner, objective.score_range, f"{config.loss} targets")

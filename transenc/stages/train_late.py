@@ -9,19 +9,15 @@ through its symmetric mean MaxSim, with a ``late`` objective (:mod:`transenc.obj
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from transenc import objectives
 from transenc.atomic import check_writable
-from transenc.labels import read_labels
 from transenc.models import load_late_encoder
-from transenc.precision import choose
 from transenc.recipe import DEFAULT_LATE_LOSS, TrainSettings, _bi_defaults
 from transenc.stages.declare import input_field, output_field, runtime_field
-from transenc.stages.train_cross import TrainResult
-from transenc.training import fit, model_card, save_model, seed_everything
+from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
 
 
 @dataclass
@@ -47,40 +43,13 @@ class TrainLateConfig:
 def run(config: TrainLateConfig) -> TrainResult:
     objective = objectives.get(config.loss, "late")
     params = objectives.parse_params(objective, config.loss_params, f"loss {config.loss}")
-    started = time.time()
-    corpus = read_labels(config.labels, objective.score_range, f"{config.loss} targets")
-    columns = {
-        "sentence1": corpus.sentence1,
-        "sentence2": corpus.sentence2,
-        "score": corpus.scores.tolist(),
-    }
-    seed_everything(config.seed)
-    model = load_late_encoder(config.model)
-    loss = fit(
-        model,
-        columns,
-        objective.build(model, params),
-        config.settings,
-        config.seed,
-        config.show_progress,
+    learner = Learner(
+        title="transenc late-interaction encoder",
+        loader="MultiVectorEncoder",
+        labels_are="cross-encoder scores",
+        load=load_late_encoder,
+        columns=pair_columns,
+        loss=lambda model: objective.build(model, params),
+        loss_note=f"{objective.description}; pairs scored by symmetric mean MaxSim",
     )
-    card = model_card(
-        "transenc late-interaction encoder",
-        "MultiVectorEncoder",
-        [
-            f"start: `{config.model}`",
-            f"labels: `{config.labels}` ({len(corpus)} pairs, cross-encoder scores)",
-            f"loss: {objective.description}; pairs scored by symmetric mean MaxSim",
-            f"settings: {config.settings}",
-            f"seed: {config.seed}",
-        ],
-    )
-    save_model(model, config.output, card)
-    return TrainResult(
-        config.output,
-        len(corpus),
-        len(corpus),
-        time.time() - started,
-        loss,
-        choose(config.settings.precision).note,
-    )
+    return learn_labels(config, learner, objective.score_range, f"{config.loss} targets")

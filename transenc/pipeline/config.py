@@ -1,0 +1,125 @@
+"""A bootstrap run's configuration and result, and the checks made before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transenc.atomic import check_writable
+from transenc.data.readers import DEFAULT_CHUNK_PAIRS
+from transenc.data.sts import STS_TASKS, load_sts_task
+from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
+from transenc.errors import TransencError
+from transenc.models import DEFAULT_MODEL, detect_kind, load_model, resolve_model
+from transenc.pipeline.registry import parse_stage_ref
+from transenc.recipe import Recipe
+
+SELECTION_RULES = ("last", "stsb-dev")
+
+
+@dataclass
+class BootstrapConfig:
+    """A bootstrap run.
+
+    Attributes:
+        pairs: a corpus spec (file, STS data dir, ``pool``, ``stsb:train``, ...).
+        out: the run directory.
+        models: starting model(s); two or more run mutual distillation.
+        teachers: frozen models (bi or cross) whose labels join every round's labelling step
+            of their kind; never trained.
+        recipe: hyper-parameters (see :class:`~transenc.recipe.Recipe`).
+        eval_data: an STS data dir to evaluate on after every round, or ``None``.
+        data_dir: the STS data dir that named corpora (``stsb:train``, ``pool``) come from.
+        select_on: ``last`` (default: no gold label is read) or ``stsb-dev``.
+        force: accept a changed corpus, model list or recipe under an existing run directory.
+        force_from: redo this stage and all after it (``train-cross`` = round 1's,
+            ``round-2/train-bi``, ``contrastive``, ...).
+        eval_tasks: the tasks evaluated with ``eval_data``.
+        label_chunk_pairs, cache_sentences: how labelling splits its work (pairs per chunk,
+            bi-encoder embeddings kept across chunks); they bound memory, not the result.
+    """
+
+    pairs: str
+    out: Path
+    models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL])
+    teachers: list[str] = field(default_factory=list)
+    recipe: Recipe = field(default_factory=Recipe)
+    eval_data: Path | None = None
+    data_dir: Path | None = None
+    select_on: str = "last"
+    force: bool = False
+    force_from: str | None = None
+    eval_tasks: tuple[str, ...] = STS_TASKS
+    show_progress: bool = False
+    corpus_options: dict = field(default_factory=dict)
+    label_chunk_pairs: int = DEFAULT_CHUNK_PAIRS
+    cache_sentences: int = DEFAULT_CACHE_SENTENCES
+
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
+        if self.out.exists() and not self.out.is_dir():
+            raise TransencError(f"{self.out}: is a file, not a run directory")
+        check_writable(self.out, "run directory")
+        if not self.models:
+            raise TransencError("give at least one --model")
+        if self.select_on not in SELECTION_RULES:
+            raise TransencError(
+                f"--select-on {self.select_on!r} unknown; use one of {', '.join(SELECTION_RULES)}"
+            )
+        if self.select_on == "stsb-dev" and self.eval_data is None and self.data_dir is None:
+            raise TransencError("--select-on stsb-dev needs --eval-data or --data-dir")
+        if self.eval_data is not None and not Path(self.eval_data).is_dir():
+            raise TransencError(f"{self.eval_data}: --eval-data must be an STS data directory")
+        if self.force_from is not None:
+            parse_stage_ref(self.force_from, self.recipe.rounds)
+        for model in self.models:
+            if detect_kind(model) != "bi":
+                raise TransencError(
+                    f"{model}: bootstrap starts from bi-encoders, this is a cross-encoder"
+                )
+        self.teacher_kinds = [detect_kind(t) for t in self.teachers]
+        self._check_label_weights()
+
+    def _check_label_weights(self) -> None:
+        weights = self.recipe.label_weights
+        if not isinstance(weights, list):
+            return
+        for kind in ("bi", "cross"):
+            sources = len(self.models) + self.teacher_kinds.count(kind)
+            if sources > 1 and sources != len(weights):
+                raise TransencError(
+                    f"recipe label_weights has {len(weights)} weights, but the {kind} "
+                    f"labels have {sources} sources (models, then {kind} teachers)"
+                )
+
+
+@dataclass
+class BootstrapResult:
+    run_dir: Path
+    final_bi: list[Path]
+    final_cross: list[Path]
+    selected_round: int
+    table: dict[str, dict[str, float]]
+    report: Path
+    stages_run: list[str]
+    stages_skipped: list[str]
+    corpus: str = ""
+    protocol: dict = field(default_factory=dict)
+
+
+def check_models_load(config: BootstrapConfig) -> list[str]:
+    """Every model and teacher loads (a damaged folder is refused now, not after the run
+    directory is written); returns the teachers' resolved locations."""
+    for model in config.models:
+        load_model(resolve_model(model), "bi")
+    teachers = [resolve_model(t) for t in config.teachers]
+    for teacher, kind in zip(teachers, config.teacher_kinds, strict=True):
+        load_model(teacher, kind)
+    return teachers
+
+
+def stsb_dev_of(config: BootstrapConfig) -> dict | None:
+    """STS-B dev, the gold set ``--select-on stsb-dev`` picks the round on."""
+    if config.select_on != "stsb-dev":
+        return None
+    return {"stsb-dev": load_sts_task(config.eval_data or config.data_dir, "stsb", "dev")}

@@ -1,0 +1,80 @@
+"""``bootstrap``: the trans-encoder loop, its inputs checked first, its steps from the registry.
+
+The steps before round 1 run once, then every round runs the recipe's round steps and the
+steps that close a round (its evaluation); see :mod:`transenc.pipeline.steps`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from transenc import distributed, evaluate
+from transenc.models import resolve_model
+from transenc.pipeline import registry, rundir
+from transenc.pipeline.config import (
+    BootstrapConfig,
+    BootstrapResult,
+    check_models_load,
+    stsb_dev_of,
+)
+from transenc.pipeline.report import write_report
+from transenc.pipeline.runner import Runner
+from transenc.pipeline.state import RunContext, RunState
+
+logger = logging.getLogger(__name__)
+
+
+def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> BootstrapResult:
+    """Runs (or resumes) a bootstrap; ``say`` receives one line per stage."""
+    say = (say or logger.info) if distributed.is_main() else _silent
+    recipe, out = config.recipe, config.out
+    # every input is read and checked before the run directory is created or changed
+    corpus = rundir.read_corpus(config)
+    benchmarks = (
+        evaluate.load_tasks(config.eval_data, config.eval_tasks) if config.eval_data else {}
+    )
+    context = RunContext(config, Runner(config, say), corpus, benchmarks, stsb_dev_of(config))
+    context.teachers = check_models_load(config)
+    distributed.main_first(lambda: rundir.prepare(config, corpus))
+    protocol = distributed.main_first(lambda: rundir.record_protocol(config, corpus, benchmarks))
+    say(
+        f"corpus {corpus.name}: {len(corpus)} pairs, {len(corpus.sentences)} distinct sentences; "
+        f"{context.count} model(s); {recipe.rounds} round(s); recipe {recipe.name}"
+    )
+    state = RunState(bis=[resolve_model(m) for m in config.models])
+    for name in registry.names("start"):
+        context.runner.run_step(name, context, state)
+    for _ in range(recipe.rounds):
+        state.next_round(out)
+        for name in [*recipe.round_steps, *registry.names("after")]:
+            context.runner.run_step(name, context, state)
+
+    scores = context.dev_scores
+    selected = max(scores, key=scores.get) if config.select_on == "stsb-dev" else recipe.rounds
+    final_bi, final_cross = distributed.main_first(
+        lambda: rundir.publish_final(out, selected, context.count)
+    )
+    report = distributed.main_first(
+        lambda: write_report(
+            config, corpus, context.table, selected, scores, context.runner, protocol
+        )
+    )
+    say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
+    runner = context.runner
+    return BootstrapResult(
+        out,
+        final_bi,
+        final_cross,
+        selected,
+        context.table,
+        report,
+        runner.ran,
+        runner.skipped,
+        f"{corpus.name} ({len(corpus)} pairs)",
+        protocol,
+    )
+
+
+def _silent(line: str) -> None:
+    """What processes other than rank 0 say: nothing (rank 0 speaks for the run)."""

@@ -1,0 +1,27 @@
+"""The fixed names of a run directory (see :mod:`transenc.pipeline`)."""
+
+from __future__ import annotations
+
+RUN_FILE = "run.json"
+RECIPE_FILE = "recipe.toml"
+PAIRS_FILE = "pairs.tsv"
+REPORT_FILE = "report.md"
+PLOT_FILE = "report.png"
+METRICS_FILE = "metrics.json"
+BI_LABELS = "bi_labels.tsv"
+CROSS_LABELS = "cross_labels.tsv"
+BI_TARGETS = "bi_targets.tsv"
+LATE_LABELS = "late_labels.tsv"
+START_DIR = "start"
+CONTRASTIVE_DIR = "contrastive"
+FINAL_DIR = "final"
+TEACHERS_DIR = "teachers"
+
+
+def round_dir(number: int) -> str:
+    return f"round-{number}"
+
+
+def model_dir_name(kind: str, index: int, count: int) -> str:
+    """``bi`` for a single model, ``bi-1``, ``bi-2``, ... in mutual distillation."""
+    return kind if count == 1 else f"{kind}-{index + 1}"

@@ -1,0 +1,352 @@
+"""The shipped steps of a bootstrap run, each registered once (:mod:`.registry`).
+
+Before round 1 (phase ``start``): ``eval-start`` scores the starting models, ``label-teacher``
+has each frozen teacher label the corpus once, ``contrastive`` runs SimCSE. A round (phase
+``round``, the recipe's ``[round] steps``): ``label-bi``, ``train-cross``, ``label-cross``,
+``mix-labels``, ``train-bi``, and ERNIE-Search's cascade ``train-late``, ``label-late``. After
+every round (phase ``after``): ``eval``.
+
+Each step builds its stage's config by keyword and hands it to the runner, which names the
+stage, finds its manifest and derives its seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from transenc import objectives
+from transenc.pipeline.names import (
+    BI_LABELS,
+    BI_TARGETS,
+    CONTRASTIVE_DIR,
+    CROSS_LABELS,
+    LATE_LABELS,
+    METRICS_FILE,
+    START_DIR,
+    TEACHERS_DIR,
+    model_dir_name,
+)
+from transenc.pipeline.registry import Step, register
+from transenc.stages import (
+    contrastive,
+    evaluation,
+    label,
+    mix,
+    train_bi,
+    train_cross,
+    train_late,
+)
+from transenc.stages.declare import stage_for
+
+# --- shared pieces -----------------------------------------------------------------------------
+
+
+def label_with(context, step, number, folder, kind, models, output, extra=None, weights=None):
+    """One labelling stage: ``models`` (plus ``extra`` label files; by default the frozen
+    teachers of that kind) score the corpus into ``output``."""
+    recipe = context.recipe
+    config = label.LabelConfig(
+        models=list(models),
+        pairs=str(context.pairs),
+        output=output,
+        kind=kind,
+        both_orders=kind == "cross" and recipe.cross_label_both_orders,
+        batch_size=recipe.label_batch_size,
+        precision=recipe.label_precision,
+        show_progress=context.config.show_progress,
+        extra_labels=dict(context.teacher_labels.get(kind, {}) if extra is None else extra),
+        weights=recipe.label_weights if weights is None else weights,
+        source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
+        chunk_pairs=context.config.label_chunk_pairs,
+        cache_sentences=context.config.cache_sentences,
+    )
+    context.runner.run_stage(step, number, folder, f"label-{kind}", label, config)
+    return output
+
+
+def train_each(context, state, step, kind, module, make_config) -> list[str]:
+    """One training stage per model, in ``round-N/KIND[-k]``; ``make_config(k, output, seed)``
+    builds model k's stage config."""
+    outputs = []
+    for k in range(context.count):
+        output = state.folder / model_dir_name(kind, k, context.count)
+        seed = context.runner.seed(step, state.number, k)
+        config = make_config(k, output, seed)
+        context.runner.run_stage(
+            step, state.number, state.folder, f"train-{output.name}", module, config
+        )
+        outputs.append(str(output))
+    return outputs
+
+
+def named(kind: str, paths: list[str]) -> list[tuple[str, str, str]]:
+    """(row name, kind, path) for models of one kind: ``bi`` or ``bi-1``, ``bi-2``."""
+    return [(model_dir_name(kind, k, len(paths)), kind, p) for k, p in enumerate(paths)]
+
+
+def evaluate_models(context, step, number, folder, models, tasks) -> dict:
+    """Scores of every (name, kind, path) in ``models`` on ``tasks``, in ``folder/metrics.json``;
+    models unchanged since the stage last ran keep their recorded scores."""
+    runner = context.runner
+    eval_config = evaluation.RoundEvalConfig(
+        models={name: path for name, _, path in models},
+        kinds={name: kind for name, kind, _ in models},
+        tasks=sorted(tasks),
+        data=str(context.config.eval_data),
+        output=folder / METRICS_FILE,
+        benchmarks=tasks,
+        show_progress=context.config.show_progress,
+    )
+    stage = stage_for(eval_config, f"{folder.name}/eval", folder / "eval.manifest.json")
+
+    def work() -> dict:
+        if not runner.forced:  # forcing asks for everything again, scores included
+            eval_config.known = evaluation.unchanged_scores(stage)  # before it is rewritten
+        return evaluation.run(eval_config)
+
+    return runner.step(stage, number, step, work)
+
+
+def add_rows(context, label_text: str, metrics: dict) -> None:
+    context.table.update({f"{label_text} {name}": row for name, row in metrics.items()})
+
+
+# --- before round 1 ----------------------------------------------------------------------------
+
+
+def eval_start(context, state) -> None:
+    if not context.benchmarks:
+        return
+    config = context.config
+    teachers = [
+        (f"teacher-{k + 1}", kind, path)
+        for k, (kind, path) in enumerate(zip(config.teacher_kinds, context.teachers, strict=True))
+    ]
+    models = named("bi", state.bis) + teachers
+    folder = context.out / START_DIR
+    add_rows(
+        context,
+        "start",
+        evaluate_models(context, "eval-start", 0, folder, models, context.benchmarks),
+    )
+
+
+def label_teacher(context, state) -> None:
+    """A frozen teacher labels the corpus once (it never changes, so neither do its labels)."""
+    folder = context.out / TEACHERS_DIR
+    for k, (kind, teacher) in enumerate(
+        zip(context.config.teacher_kinds, context.teachers, strict=True)
+    ):
+        name = f"teacher-{k + 1}"
+        output = folder / f"{name}.{kind}_labels.tsv"
+        config = label.LabelConfig(
+            models=[teacher],
+            pairs=str(context.pairs),
+            output=output,
+            kind=kind,
+            both_orders=kind == "cross" and context.recipe.cross_label_both_orders,
+            batch_size=context.recipe.label_batch_size,
+            precision=context.recipe.label_precision,
+            show_progress=context.config.show_progress,
+            chunk_pairs=context.config.label_chunk_pairs,
+            cache_sentences=context.config.cache_sentences,
+        )
+        context.runner.run_stage("label-teacher", 0, folder, f"label-{name}", label, config)
+        context.teacher_labels[kind][name] = output
+
+
+def contrastive_step(context, state) -> None:
+    if context.recipe.contrastive:
+        folder = context.out / CONTRASTIVE_DIR
+        outputs = []
+        for k, model in enumerate(state.bis):
+            output = folder / model_dir_name("bi", k, context.count)
+            config = contrastive.ContrastiveConfig(
+                model=model,
+                pairs=str(context.pairs),
+                output=output,
+                settings=context.settings(k, "contrastive_training"),
+                seed=context.runner.seed("contrastive", 0, k),
+                show_progress=context.config.show_progress,
+            )
+            context.runner.run_stage("contrastive", 0, folder, output.name, contrastive, config)
+            outputs.append(str(output))
+        state.bis = outputs
+    context.initial_bis = list(state.bis)
+
+
+# --- a round -----------------------------------------------------------------------------------
+
+
+def label_bi(context, state) -> None:
+    state.bi_labels = label_with(
+        context,
+        "label-bi",
+        state.number,
+        state.folder,
+        "bi",
+        state.bis,
+        state.folder / BI_LABELS,
+    )
+
+
+def label_cross(context, state) -> None:
+    state.cross_labels = label_with(
+        context,
+        "label-cross",
+        state.number,
+        state.folder,
+        "cross",
+        state.crosses,
+        state.folder / CROSS_LABELS,
+    )
+    state.targets = state.cross_labels
+
+
+def train_cross_step(context, state) -> None:
+    # continue from last round's cross-encoders; round 1 starts from the bi-encoders' weights
+    starts = state.crosses or state.bis
+    state.crosses = train_each(
+        context,
+        state,
+        "train-cross",
+        "cross",
+        train_cross,
+        lambda k, output, seed: train_cross.TrainCrossConfig(
+            model=starts[k],
+            labels=state.bi_labels,
+            output=output,
+            label_map=context.recipe.label_map,
+            both_orders=True,
+            loss=context.recipe.cross_loss,
+            loss_params=context.recipe.cross_loss_params,
+            settings=context.settings(k, "cross"),
+            seed=seed,
+            show_progress=context.config.show_progress,
+        ),
+    )
+
+
+def train_late_step(context, state) -> None:
+    # continue from last round's late-interaction models; round 1 builds them from the
+    # bi-encoders
+    starts = state.lates or state.bis
+    recipe = context.recipe
+    state.lates = train_each(
+        context,
+        state,
+        "train-late",
+        "late",
+        train_late,
+        lambda k, output, seed: train_late.TrainLateConfig(
+            model=starts[k],
+            labels=state.cross_labels,
+            output=output,
+            settings=context.settings(k, "late"),
+            seed=seed,
+            show_progress=context.config.show_progress,
+            loss=recipe.late_loss,
+            loss_params=recipe.late_loss_params,
+        ),
+    )
+
+
+def label_late(context, state) -> None:
+    """The late-interaction models' labels, mixed with the cross-encoders' by the recipe's
+    ``late_label_weight``: the bi-encoders' targets."""
+    weight = context.recipe.late_label_weight
+    extra, weights = {}, None
+    if weight < 1:
+        extra = {"cross": state.cross_labels}
+        weights = [weight / len(state.lates)] * len(state.lates) + [1 - weight]
+    state.late_labels = label_with(
+        context,
+        "label-late",
+        state.number,
+        state.folder,
+        "late",
+        state.lates,
+        state.folder / LATE_LABELS,
+        extra,
+        weights,
+    )
+    state.targets = state.late_labels
+
+
+def mix_labels(context, state) -> None:
+    weight = context.recipe.cross_label_weight
+    if weight >= 1:  # pure cross labels, as published: nothing to mix
+        return
+    output = state.folder / BI_TARGETS
+    # the targets so far: the cross-encoder's labels, or after label-late the cascade's
+    config = mix.MixConfig(
+        cross=state.targets, bi=state.bi_labels, output=output, cross_weight=weight
+    )
+    context.runner.run_stage("mix-labels", state.number, state.folder, "mix-labels", mix, config)
+    state.targets = output
+
+
+def train_bi_step(context, state) -> None:
+    recipe = context.recipe
+    starts = context.initial_bis if recipe.bi_round_start == "initial" else state.bis
+    # objectives that need the live teacher get this model's cross-encoder
+    live_teacher = objectives.get(recipe.bi_loss, "bi").needs == "teacher"
+    state.bis = train_each(
+        context,
+        state,
+        "train-bi",
+        "bi",
+        train_bi,
+        lambda k, output, seed: train_bi.TrainBiConfig(
+            model=starts[k],
+            labels=state.targets,
+            output=output,
+            settings=context.settings(k, "bi"),
+            seed=seed,
+            show_progress=context.config.show_progress,
+            loss=recipe.bi_loss,
+            loss_params=recipe.bi_loss_params,
+            dual_reg=recipe.bi_dual_reg,
+            teacher=state.crosses[k] if live_teacher else None,
+        ),
+    )
+
+
+def _live_teacher(recipe) -> tuple[str, ...]:
+    return ("crosses",) if objectives.get(recipe.bi_loss, "bi").needs == "teacher" else ()
+
+
+# --- after every round -------------------------------------------------------------------------
+
+
+def eval_round(context, state) -> None:
+    tasks = {**context.benchmarks, **(context.stsb_dev or {})}
+    if not tasks:
+        return
+    models = named("bi", state.bis) + named("cross", state.crosses) + named("late", state.lates)
+    metrics = evaluate_models(context, "eval", state.number, state.folder, models, tasks)
+    add_rows(context, f"round {state.number}", metrics)
+    if context.stsb_dev is not None:
+        context.dev_scores[state.number] = float(
+            np.mean([v["stsb-dev"] for k, v in metrics.items() if k.startswith("bi")])
+        )
+
+
+# --- the registry entries ----------------------------------------------------------------------
+
+for _step in (
+    Step("eval-start", "start", eval_start),
+    Step("label-teacher", "start", label_teacher),
+    Step("contrastive", "start", contrastive_step),
+    Step("label-bi", "round", label_bi, gives=("bi_labels",)),
+    Step("train-cross", "round", train_cross_step, ("bi_labels",), ("crosses",)),
+    Step("label-cross", "round", label_cross, ("crosses",), ("cross_labels", "targets")),
+    # a no-op at cross_label_weight 1; after label-late it mixes the cascade's targets
+    Step("mix-labels", "round", mix_labels, ("bi_labels", "targets"), ("targets",)),
+    Step("train-bi", "round", train_bi_step, ("targets",), ("bis",), 100, _live_teacher),
+    # ERNIE-Search's cascade: cross -> late interaction -> bi
+    Step("train-late", "round", train_late_step, ("cross_labels",), ("lates",), 50),
+    Step("label-late", "round", label_late, ("lates", "cross_labels"), ("late_labels", "targets")),
+    Step("eval", "after", eval_round),
+):
+    register(_step)
