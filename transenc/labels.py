@@ -21,7 +21,7 @@ import pandas as pd
 from transenc.atomic import atomic_file
 from transenc.data.corpus import PairCorpus
 from transenc.data.textfile import read_text
-from transenc.errors import DataError, TransencError
+from transenc.errors import DataError, TransencError, quoted
 
 MAGIC = "#transenc-labels"
 FORMAT_VERSION = 1
@@ -112,8 +112,10 @@ def _pair_count(path: Path, line: str) -> int:
     if first[1] != str(FORMAT_VERSION):
         raise DataError(path, f"pseudo-label format {first[1]} is not supported (expected 1)", 1)
     count = first[2].removeprefix("pairs=")
+    if count.startswith("-") and count[1:].isdigit():
+        raise DataError(path, f"pair count {count} on line 1 must be a positive whole number", 1)
     if not count.isdigit():
-        raise DataError(path, f"pair count {count!r} on line 1 is not a number", 1)
+        raise DataError(path, f"pair count {quoted(count)} on line 1 is not a number", 1)
     if int(count) == 0:
         raise DataError(path, "holds no pairs", 1)
     return int(count)
@@ -156,7 +158,9 @@ def _checked(path, frame, first_line, score_range, purpose) -> PairCorpus:
     bad = np.flatnonzero(~np.isfinite(scores))
     if len(bad):
         raise DataError(
-            path, f"score {frame['score'].iloc[bad[0]]!r} is not a number", int(bad[0]) + first_line
+            path,
+            f"score {quoted(frame['score'].iloc[bad[0]])} is not a number",
+            int(bad[0]) + first_line,
         )
     if score_range is not None:
         low, high = score_range

@@ -37,21 +37,10 @@ LABEL_MAPS = ("clip", "minmax")
 BI_ROUND_STARTS = ("previous", "initial")
 # the cross -> bi objective of the published method (the others: transenc.stages.train_bi)
 DEFAULT_BI_LOSS = "cosine-mse"
+# bi -> cross: binary cross-entropy on the mapped cosines, as published
+DEFAULT_CROSS_LOSS = "bce"
 # cross -> late interaction in ERNIE-Search's cascade (train-late)
 DEFAULT_LATE_LOSS = "maxsim-kl"
-# keys added after runs were made: left out of the fingerprint while at their default, so that
-# run directories made before they existed still resume
-# the steps of a round, each with what it needs from earlier steps and what it provides
-ROUND_STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "label-bi": ((), ("bi_labels",)),
-    "train-cross": (("bi_labels",), ("crosses",)),
-    "label-cross": (("crosses",), ("cross_labels", "targets")),
-    "mix-labels": (("bi_labels", "targets"), ("targets",)),  # no-op at weight 1
-    "train-bi": (("targets",), ("bis",)),
-    # ERNIE-Search's cascade: cross -> late interaction -> bi
-    "train-late": (("cross_labels",), ("lates",)),
-    "label-late": (("lates", "cross_labels"), ("late_labels", "targets")),
-}
 DEFAULT_ROUND_STEPS = ["label-bi", "train-cross", "label-cross", "mix-labels", "train-bi"]
 CASCADE_ROUND_STEPS = [
     "label-bi",
@@ -61,6 +50,8 @@ CASCADE_ROUND_STEPS = [
     "label-late",
     "train-bi",
 ]
+# keys added after runs were made: left out of the fingerprint while at their default, so that
+# run directories made before they existed still resume
 _KEYS_ADDED_LATER = {
     "bi_loss": DEFAULT_BI_LOSS,
     "bi_loss_params": {},
@@ -71,6 +62,8 @@ _KEYS_ADDED_LATER = {
     "late_loss": DEFAULT_LATE_LOSS,
     "late_loss_params": {},
     "late_label_weight": 1.0,
+    "cross_loss": DEFAULT_CROSS_LOSS,
+    "cross_loss_params": {},
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -154,6 +147,8 @@ class Recipe:
         label_map: how cosine labels become BCE targets in [0, 1]: ``clip`` (raw cosine
             clipped to [0, 1]) or ``minmax`` (rescaled by the corpus's min and max).
         cross_label_both_orders: cross-encoder labels average (s1, s2) and (s2, s1).
+        cross_loss, cross_loss_params: the bi -> cross objective (:mod:`transenc.objectives`,
+            side ``cross``; ``bce`` as published) and its parameters.
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
             plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
             as published; below 1 the bi-encoder's own view regularises what it learns). In a
@@ -195,6 +190,8 @@ class Recipe:
     cross_label_both_orders: bool = True
     cross_label_weight: float = 1.0
     bi_round_start: str = "previous"
+    cross_loss: str = DEFAULT_CROSS_LOSS
+    cross_loss_params: dict = field(default_factory=dict)
     bi_loss: str = DEFAULT_BI_LOSS
     bi_loss_params: dict = field(default_factory=dict)
     bi_dual_reg: dict = field(default_factory=dict)
@@ -228,6 +225,7 @@ class Recipe:
                 f"recipe bi_round_start {self.bi_round_start!r} unknown; use one of "
                 f"{', '.join(BI_ROUND_STARTS)}"
             )
+        _check_objective("cross", self.cross_loss, self.cross_loss_params)
         if self.bi_loss not in objectives.names("bi"):
             raise TransencError(
                 f"recipe bi_loss {self.bi_loss!r} unknown; use one of "
@@ -239,7 +237,7 @@ class Recipe:
             objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi_loss_params]"
         )
         objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi_dual_reg]")
-        check_round_steps(self.round_steps, objectives.get(self.bi_loss, "bi").needs == "teacher")
+        check_round_steps(self.round_steps, self)
         if self.late_loss not in objectives.names("late"):
             raise TransencError(
                 f"recipe late_loss {self.late_loss!r} unknown; use one of "
@@ -317,6 +315,7 @@ class Recipe:
                 "bi_loss_params",
                 "bi_dual_reg",
                 "late_loss_params",
+                "cross_loss_params",
             ):
                 _check_type(value, getattr(defaults, key), key, source)
             if key in TRAIN_SECTIONS:
@@ -348,7 +347,13 @@ class Recipe:
                 }
             else:
                 values[key] = value
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TransencError as err:  # name the file the key came from
+            message = str(err)
+            if source != "recipe" and not message.startswith(source):
+                message = f"{source}: {message}"
+            raise TransencError(message) from None
 
     def with_overrides(self, **overrides) -> Recipe:
         """A copy with top-level values replaced (``None`` values are ignored)."""
@@ -380,28 +385,21 @@ class Recipe:
         return "\n".join(lines) + "\n"
 
 
-def check_round_steps(steps, bi_needs_teacher: bool = False) -> None:
-    """Every step known, and each finds what it needs from the steps before it (train-bi also
-    needs the round's cross-encoders when its objective needs the live teacher)."""
-    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-        raise TransencError("recipe round_steps must be a list of step names")
-    have: set[str] = set()
-    for step in steps:
-        if step not in ROUND_STEPS:
-            raise TransencError(
-                f"recipe round_steps: unknown step {step!r}; steps are {', '.join(ROUND_STEPS)}"
-            )
-        needs, gives = ROUND_STEPS[step]
-        if step == "train-bi" and bi_needs_teacher:
-            needs = (*needs, "crosses")
-        missing = [n for n in needs if n not in have]
-        if missing:
-            raise TransencError(
-                f"recipe round_steps: {step} needs {', '.join(missing)} from an earlier step"
-            )
-        have.update(gives)
-    if "bis" not in have:
-        raise TransencError("recipe round_steps: a round must end with a train-bi step")
+def check_round_steps(steps, recipe: Recipe | None = None) -> None:
+    """Every step a known round step of the registry (:mod:`transenc.pipeline.registry`), and
+    each finds what it needs from the steps before it (train-bi also needs the round's
+    cross-encoders when ``recipe``'s objective needs the live teacher)."""
+    from transenc.pipeline import registry
+
+    registry.check_round_steps(steps, recipe, "recipe")
+
+
+def _check_objective(side: str, name: str, params: dict) -> None:
+    if name not in objectives.names(side):
+        raise TransencError(
+            f"recipe {side}_loss {name!r} unknown; use one of {', '.join(objectives.names(side))}"
+        )
+    objectives.parse_params(objectives.get(name, side), params, f"recipe [{side}_loss_params]")
 
 
 def _check_section(value, name: str, source: str) -> None:

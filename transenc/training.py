@@ -18,7 +18,7 @@ import torch
 from transenc.atomic import atomic_dir
 from transenc.device import device_type
 from transenc.distributed import is_main, world_size
-from transenc.errors import TransencError
+from transenc.errors import TransencError, shorten
 from transenc.precision import choose
 from transenc.recipe import TrainSettings
 
@@ -136,10 +136,24 @@ def save_model(model, output: Path, card: str) -> Path:
     """Saves ``model`` to ``output`` atomically, with ``card`` as its README.md model card."""
     if not is_main():  # rank 0 saves; the others read its copy after the stage's barrier
         return output
+    from safetensors import SafetensorError
+
     with atomic_dir(output) as tmp:
-        model.save(str(tmp))
+        try:
+            model.save(str(tmp))
+        except SafetensorError as err:  # a full disk while safetensors writes the weights
+            raise TransencError(
+                f"{output}: cannot write the model ({_save_problem(err)})"
+            ) from None
         (tmp / "README.md").write_text(card, encoding="utf-8")
     return output
+
+
+def _save_problem(err: Exception) -> str:
+    text = str(err)
+    if "StorageFull" in text or "code: 28" in text:
+        return "no space left on device"
+    return shorten(text.strip().splitlines()[0] if text.strip() else type(err).__name__, 120)
 
 
 def model_card(title: str, loader: str, lines: list[str]) -> str:

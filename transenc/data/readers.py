@@ -27,7 +27,7 @@ from transenc.data.sts import (
     load_transductive_pool,
 )
 from transenc.data.textfile import clean_sentence, parse_score, stream_lines
-from transenc.errors import DataError
+from transenc.errors import DataError, quoted
 
 FORMATS = ("tsv", "csv", "jsonl", "lines")
 EXTENSION_FORMATS = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".txt": "lines"}
@@ -153,7 +153,8 @@ def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> Iterator[
             raise DataError(path, f"wrong delimiter: expected {name}-separated columns", 1)
         raise DataError(
             path,
-            f"missing column {', '.join(map(repr, missing))} (header has {', '.join(header)})",
+            f"missing column {', '.join(map(repr, missing))} "
+            f"(header has {', '.join(quoted(h) for h in header)})",
             1,
         )
     positions = [header.index(c) for c in columns]

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-from transenc.errors import DataError
+from transenc.errors import DataError, quoted
 
 
 def read_text(path: str | Path) -> str:
@@ -76,9 +76,9 @@ def parse_score(text: str, path: str | Path, line: int) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise DataError(path, f"score {text.strip()!r} is not a number", line) from None
+        raise DataError(path, f"score {quoted(text.strip())} is not a number", line) from None
     if not math.isfinite(value):
-        raise DataError(path, f"score {text.strip()!r} is not a finite number", line)
+        raise DataError(path, f"score {quoted(text.strip())} is not a finite number", line)
     return value
 
 

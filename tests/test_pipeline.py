@@ -1,0 +1,257 @@
+"""The loop as a package: steps and objectives added from outside, old run directories, and the
+inputs checked before anything is written."""
+
+import json
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_bootstrap import config, tiny_recipe
+from test_robustness import fails, label_file
+
+from transenc import bootstrap, objectives
+from transenc.errors import TransencError
+from transenc.labels import read_labels, write_labels
+from transenc.pipeline import registry
+from transenc.pipeline.steps import train_each
+from transenc.recipe import CASCADE_ROUND_STEPS, Recipe
+from transenc.stages.declare import input_field, output_field
+
+PRE_RESHAPE = Path(__file__).parent / "data" / "pre_reshape"
+
+
+# --- a toy step and a toy objective, registered from this file alone ---------------------------
+
+
+@dataclass
+class HalveConfig:
+    """A toy stage: the targets, halved."""
+
+    labels: Path = input_field()
+    output: Path = output_field()
+
+
+def halve(config: HalveConfig):
+    corpus = read_labels(config.labels)
+    write_labels(corpus.with_scores(corpus.scores / 2), config.output)
+    return types.SimpleNamespace(pairs=len(corpus))
+
+
+def halve_step(context, state) -> None:
+    output = state.folder / "halved.tsv"
+    stage = types.SimpleNamespace(run=halve)
+    context.runner.run_stage(
+        "halve", state.number, state.folder, "halve", stage, HalveConfig(state.targets, output)
+    )
+    state.targets = output
+
+
+BUILT = []
+
+
+@dataclass
+class ToyParams:
+    weight: float = 1.0
+
+
+def build_toy(model, params, teacher=None):
+    from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
+
+    BUILT.append(params.weight)
+    return CosineSimilarityLoss(model)
+
+
+TOY_OBJECTIVE = types.SimpleNamespace(
+    NAME="toy-mse",
+    SIDE="bi",
+    NEEDS="labels",
+    DESCRIPTION="a toy",
+    Params=ToyParams,
+    build=build_toy,
+    SCORE_RANGE=(-1.0, 1.0),
+)
+
+
+@pytest.fixture
+def toys():
+    registry.register(registry.Step("halve", "round", halve_step, ("targets",), ("targets",)))
+    objectives.register(TOY_OBJECTIVE)
+    yield
+    del registry.STEPS["halve"], objectives.OBJECTIVES["toy-mse"]
+
+
+def test_a_step_and_an_objective_added_from_outside_run(toys, pairs_file, tiny_bi, tmp_path):
+    steps = ["label-bi", "train-cross", "label-cross", "halve", "train-bi"]
+    recipe = tiny_recipe(
+        rounds=1,
+        contrastive=False,
+        round_steps=steps,
+        bi_loss="toy-mse",
+        bi_loss_params={"weight": 0.5},
+    )
+    out = tmp_path / "run"
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    assert "round-1/halve" in result.stages_run
+    cross = read_labels(out / "round-1" / "cross_labels.tsv").scores
+    halved = read_labels(out / "round-1" / "halved.tsv").scores
+    np.testing.assert_allclose(halved, cross / 2, atol=1e-6)  # files keep 7 decimals
+    manifest = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
+    assert manifest["input_paths"]["labels"].endswith("halved.tsv")
+    assert BUILT[-1] == 0.5
+    # the recipe check reads the new step's declaration: it needs targets
+    with pytest.raises(TransencError, match="halve needs targets"):
+        Recipe(round_steps=["label-bi", "halve", "train-bi"])
+
+
+def test_a_step_that_does_not_give_what_it_declares_is_caught(pairs_file, tiny_bi, tmp_path):
+    registry.register(registry.Step("forgetful", "round", lambda c, s: None, (), ("targets",)))
+    try:
+        recipe = tiny_recipe(rounds=1, contrastive=False, round_steps=["forgetful", "train-bi"])
+        with pytest.raises(TransencError, match="forgetful declares targets but gave none"):
+            bootstrap.run(config(pairs_file, tmp_path / "run", [tiny_bi], recipe=recipe))
+    finally:
+        del registry.STEPS["forgetful"]
+
+
+def test_every_stage_seed_comes_from_one_rule(pairs_file, tiny_bi, tiny_bi_small, tmp_path):
+    recipe = tiny_recipe(rounds=1, contrastive=False, round_steps=CASCADE_ROUND_STEPS, seed=3)
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi, tiny_bi_small], recipe=recipe))
+    seeds = {
+        p.name: json.loads(p.read_text())["config"]["seed"]
+        for p in (out / "round-1").glob("train-*.manifest.json")
+    }
+    offsets = {"cross": 0, "late": 50, "bi": 100}
+    expected = {
+        f"train-{kind}-{k + 1}.manifest.json": 3 + 1000 + offset + k
+        for kind, offset in offsets.items()
+        for k in range(2)
+    }
+    assert seeds == expected
+    assert train_each  # the helper every per-model training step goes through
+
+
+# --- run directories made before the reshaping -------------------------------------------------
+
+
+def manifest_configs(run_dir: Path, tmp_path: Path) -> dict:
+    records = {}
+    for manifest in sorted(run_dir.rglob("*.manifest.json")):
+        entry = json.loads(manifest.read_text())
+        text = json.dumps(entry["config"], sort_keys=True).replace(str(tmp_path), "<tmp>")
+        records[str(manifest.relative_to(run_dir))] = json.loads(text)
+    return records
+
+
+def test_stages_are_recorded_as_before_the_reshaping(
+    pairs_file, tiny_bi, tiny_bi_small, tiny_cross, mini_sts_dir, tmp_path
+):
+    """The manifests the code before the reshaping wrote (tests/data/pre_reshape, same tiny
+    runs) have the stages, names and settings the loop records now, so such a run directory
+    resumes without redoing its stages."""
+    out = tmp_path / "run"
+    recipe = tiny_recipe(cross_label_weight=0.5)
+    bootstrap.run(
+        config(
+            pairs_file,
+            out,
+            [tiny_bi],
+            teachers=[str(tiny_cross)],
+            recipe=recipe,
+            eval_data=mini_sts_dir,
+        )
+    )
+    expected = json.loads((PRE_RESHAPE / "default.json").read_text())
+    assert manifest_configs(out, tmp_path) == expected
+    cascade = tmp_path / "cascade"
+    recipe = tiny_recipe(round_steps=CASCADE_ROUND_STEPS, rounds=1, contrastive=False)
+    bootstrap.run(config(pairs_file, cascade, [tiny_bi, tiny_bi_small], recipe=recipe))
+    expected = json.loads((PRE_RESHAPE / "cascade.json").read_text())
+    assert manifest_configs(cascade, tmp_path).keys() == expected.keys()
+    # the same settings, the data path aside (the fixture's run lived elsewhere)
+    assert manifest_configs(cascade, tmp_path) == expected
+
+
+# --- inputs checked before the run directory is written -----------------------------------------
+
+
+def bootstrap_args(pairs_file, out, model, *extra) -> list[str]:
+    return ["bootstrap", "--pairs", str(pairs_file), "--out", str(out), "-m", str(model), *extra]
+
+
+@pytest.mark.parametrize("problem", ["model", "eval-missing", "eval-malformed"])
+def test_a_bootstrap_refused_on_its_inputs_leaves_nothing(
+    problem, pairs_file, tiny_bi, mini_sts_dir, tmp_path
+):
+    out = tmp_path / "run"
+    model, extra = tiny_bi, []
+    if problem == "model":
+        model = tmp_path / "broken"
+        model.mkdir()
+        (model / "config.json").write_text("{}")
+        (model / "modules.json").write_text("[]")
+        expected = str(model)
+    elif problem == "eval-missing":
+        extra = ["--eval-data", str(tmp_path / "nowhere")]
+        expected = "nowhere"
+    else:
+        gold = mini_sts_dir / "stsbenchmark" / "sts-test.csv"
+        gold.write_text(gold.read_text() + "main-captions\tMSRvid\t2012\t9\tabc\tx\ty\n")
+        extra = ["--eval-data", str(mini_sts_dir)]
+        expected = "sts-test.csv"
+    fails(bootstrap_args(pairs_file, out, model, "--no-progress", *extra), expected)
+    assert not out.exists()
+    # a rerun with good inputs is not refused as "a different models"
+    if problem == "model":
+        recipe = tiny_recipe(rounds=1, contrastive=False)
+        bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+        assert (out / "final" / "bi").is_dir()
+
+
+def test_a_huge_line_is_cut_in_the_message(tmp_path):
+    corpus = tmp_path / "pairs.tsv"
+    corpus.write_text("x" * 1_000_000 + "\n")
+    line = fails(["pairs-info", str(corpus)], str(corpus), "1000000 characters")
+    assert len(line) < 400
+
+
+def test_a_full_disk_while_safetensors_saves_is_one_line(tmp_path, monkeypatch, tiny_bi):
+    from safetensors import SafetensorError
+    from sentence_transformers import SentenceTransformer
+
+    def full(self, path, *args, **kwargs):
+        raise SafetensorError('Error while serializing: I/O error: {"kind": StorageFull}')
+
+    monkeypatch.setattr(SentenceTransformer, "save", full)
+    labels = label_file(tmp_path, "a man\ta dog\t0.5\nkids play\ta cat\t0.1\n")
+    out = tmp_path / "bi"
+    args = ["train-bi", "--labels", str(labels), "--out", str(out), "-m", str(tiny_bi)]
+    fails(args, str(out), "no space left on device")
+    assert not out.exists() and not list(tmp_path.glob(".bi.*"))
+
+
+def test_mix_labels_refuses_scores_no_cosine_has(tmp_path):
+    cross = label_file(tmp_path, "a man\ta dog\t9\nkids play\ta cat\t0.1\n", name="cross.tsv")
+    bi = label_file(tmp_path, "a man\ta dog\t0.5\nkids play\ta cat\t0.1\n", name="bi.tsv")
+    out = tmp_path / "mixed.tsv"
+    args = ["mix-labels", "--cross", str(cross), "--bi", str(bi), "--out", str(out)]
+    fails([*args, "--cross-weight", "0.5"], "cross.tsv:3", "score 9 is outside [-1, 1]")
+    assert not out.exists()
+
+
+def test_messages_name_the_recipe_file_and_read_plainly(tmp_path):
+    from transenc.recipe import load_recipe
+
+    recipe = tmp_path / "mine.toml"
+    recipe.write_text("rounds = 0\n")
+    with pytest.raises(TransencError, match=r"mine\.toml: recipe rounds must be at least 1"):
+        load_recipe(recipe)
+    labels = label_file(tmp_path, "a man\ta dog\tinf\nkids play\ta cat\t0.1\n")
+    with pytest.raises(TransencError, match=r"score inf is not a number") as err:
+        read_labels(labels)
+    assert "np." not in str(err.value)
+    negative = label_file(tmp_path, "a man\ta dog\t0.5\n", count=-5, name="negative.tsv")
+    with pytest.raises(TransencError, match="pair count -5 on line 1 must be a positive"):
+        read_labels(negative)
