@@ -1,30 +1,46 @@
 """Recipes: every hyper-parameter of a bootstrap run, validated, loadable from TOML.
 
-A recipe is a named TOML file (shipped ones live in ``transenc/recipes/``) or a user's file;
-its fully resolved form is saved as ``recipe.toml`` in the run directory, so a run can be
-repeated and a changed recipe under an existing run is detected.
+A recipe is a named TOML file (shipped ones live in ``transenc/recipes/``) or a user's file,
+one section per stage (the layout, and the older flat one still read, are in
+:mod:`transenc.recipe_format`); its fully resolved form is saved as ``recipe.toml`` in the
+run directory, so a run can be repeated and a changed recipe under an existing run is detected.
 
+    format = 2
     rounds = 3
-    label_map = "clip"
     [cross]
+    loss = "bce"
+    label_map = "clip"
     epochs = 1
+    [bi]
+    loss = "cosent"
     learning_rate = 2e-5
+
+In Python the recipe is flat: :class:`Recipe` has one field per value (``bi_loss``,
+``cross_label_weight``, ``bi`` for the bi-encoder's training settings, ...).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 
-from transenc import objectives
+from transenc import objectives, recipe_format
 from transenc.errors import TransencError
 from transenc.labels import LABEL_WEIGHTINGS
 from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
+from transenc.train_settings import (  # noqa: F401 - TrainSettings is imported from here too
+    TrainSettings,
+    bi_defaults,
+    check_section,
+    check_type,
+    contrastive_defaults,
+    cross_defaults,
+    late_defaults,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,71 +86,7 @@ DEFAULT_RECIPE = "published"
 RECIPES_PACKAGE = "transenc.recipes"
 
 
-@dataclass
-class TrainSettings:
-    """One training stage: epochs, batch size, learning rate, linear warm-up, input length,
-    and how the trainer runs: ``precision`` (``fp32``, ``bf16`` mixed precision, or ``auto``:
-    bf16 where the device computes it natively, see :mod:`transenc.precision`) and
-    ``length_grouped`` batches (see :mod:`transenc.batching`)."""
-
-    epochs: float = 1.0
-    batch_size: int = 32
-    learning_rate: float = 2e-5
-    warmup_ratio: float = 0.1
-    max_length: int = 64
-    precision: str = "fp32"
-    # off by default: measured on STS-B train it cost a cross-encoder 1.1 points (bench.training)
-    length_grouped: bool = False
-
-    def __post_init__(self) -> None:
-        # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints
-        self.epochs = float(self.epochs)
-        self.learning_rate = float(self.learning_rate)
-        self.warmup_ratio = float(self.warmup_ratio)
-
-    def check(self, section: str) -> None:
-        if self.epochs <= 0:
-            raise TransencError(f"recipe [{section}] epochs must be positive")
-        if self.batch_size < 1:
-            raise TransencError(f"recipe [{section}] batch_size must be at least 1")
-        if not 0 < self.learning_rate < 1:
-            raise TransencError(f"recipe [{section}] learning_rate must be in (0, 1)")
-        if not 0 <= self.warmup_ratio < 1:
-            raise TransencError(f"recipe [{section}] warmup_ratio must be in [0, 1)")
-        if self.max_length < 4:
-            raise TransencError(f"recipe [{section}] max_length must be at least 4")
-        if self.precision not in PRECISIONS:
-            raise TransencError(
-                f"recipe [{section}] precision must be one of {', '.join(PRECISIONS)}"
-            )
-
-
-def _contrastive_defaults() -> TrainSettings:
-    # unsupervised SimCSE: batch 64, lr 3e-5, max length 32, one epoch
-    return TrainSettings(
-        epochs=1, batch_size=64, learning_rate=3e-5, warmup_ratio=0.0, max_length=32
-    )
-
-
-def _cross_defaults() -> TrainSettings:
-    return TrainSettings(
-        epochs=1, batch_size=32, learning_rate=2e-5, warmup_ratio=0.1, max_length=64
-    )
-
-
-def _bi_defaults() -> TrainSettings:
-    return TrainSettings(
-        epochs=10, batch_size=128, learning_rate=5e-5, warmup_ratio=0.1, max_length=32
-    )
-
-
-def _late_defaults() -> TrainSettings:
-    return TrainSettings(
-        epochs=1, batch_size=32, learning_rate=2e-5, warmup_ratio=0.1, max_length=32
-    )
-
-
-_KEYS_ADDED_LATER["late"] = asdict(_late_defaults())
+_KEYS_ADDED_LATER["late"] = asdict(late_defaults())
 
 
 @dataclass
@@ -202,13 +154,13 @@ class Recipe:
     label_precision: str = "fp32"
     label_weights: str | list[float] = "equal"
     model_settings: dict[str, dict[str, dict]] = field(default_factory=dict)
-    contrastive_training: TrainSettings = field(default_factory=_contrastive_defaults)
-    cross: TrainSettings = field(default_factory=_cross_defaults)
-    bi: TrainSettings = field(default_factory=_bi_defaults)
+    contrastive_training: TrainSettings = field(default_factory=contrastive_defaults)
+    cross: TrainSettings = field(default_factory=cross_defaults)
+    bi: TrainSettings = field(default_factory=bi_defaults)
     late_loss: str = DEFAULT_LATE_LOSS
     late_loss_params: dict = field(default_factory=dict)
     late_label_weight: float = 1.0
-    late: TrainSettings = field(default_factory=_late_defaults)
+    late: TrainSettings = field(default_factory=late_defaults)
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
@@ -300,6 +252,11 @@ class Recipe:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "recipe") -> Recipe:
+        """A recipe from a TOML table of either format (:mod:`transenc.recipe_format`), each
+        value checked against its field: a section's keys and types against
+        :class:`TrainSettings`, a plain value against its default's type; tables, lists and
+        choices are checked by ``__post_init__``."""
+        data = recipe_format.to_flat(data, source)
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
         if unknown:
@@ -307,45 +264,15 @@ class Recipe:
         values = {}
         defaults = cls()
         for key, value in data.items():
-            if key not in (
-                *TRAIN_SECTIONS,
-                "model_settings",
-                "label_weights",
-                "round_steps",
-                "bi_loss_params",
-                "bi_dual_reg",
-                "late_loss_params",
-                "cross_loss_params",
-            ):
-                _check_type(value, getattr(defaults, key), key, source)
-            if key in TRAIN_SECTIONS:
-                _check_section(value, key, source)
-                base = asdict(getattr(cls(), key))
-                values[key] = TrainSettings(**{**base, **value})
+            default = getattr(defaults, key)
+            if isinstance(default, TrainSettings):
+                check_section(value, key, source)
+                values[key] = TrainSettings(**{**asdict(default), **value})
             elif key == "model_settings":
-                if not isinstance(value, dict):
-                    raise TransencError(f"{source}: [model_settings] must be a table")
-                for model, sections in value.items():
-                    if not isinstance(sections, dict) or set(sections) - set(TRAIN_SECTIONS):
-                        raise TransencError(
-                            f"{source}: [model_settings.{model}] may only hold the tables "
-                            f"{', '.join(TRAIN_SECTIONS)}"
-                        )
-                    for section, changes in sections.items():
-                        _check_section(changes, f"model_settings.{model}.{section}", source)
-                # through TrainSettings and back: 1 and 1.0 give one fingerprint, as above
-                values[key] = {
-                    model: {
-                        section: {
-                            k: v
-                            for k, v in asdict(TrainSettings(**changes)).items()
-                            if k in changes
-                        }
-                        for section, changes in sections.items()
-                    }
-                    for model, sections in value.items()
-                }
+                values[key] = _model_settings(value, source)
             else:
+                if not isinstance(default, (dict, list)) and "|" not in str(known[key].type):
+                    check_type(value, default, key, source)
                 values[key] = value
         try:
             return cls(**values)
@@ -372,17 +299,8 @@ class Recipe:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def to_toml(self) -> str:
-        lines = ["# transenc recipe (resolved)"]
-        tables = {}
-        for key, value in self.to_dict().items():
-            if isinstance(value, dict):
-                tables.update(_flatten_tables(key, value))
-            else:
-                lines.append(f"{key} = {_toml_value(value)}")
-        for table, values in tables.items():
-            lines.append(f"\n[{table}]")
-            lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
-        return "\n".join(lines) + "\n"
+        """The resolved recipe in the current format (:mod:`transenc.recipe_format`)."""
+        return recipe_format.dumps(recipe_format.to_nested(self.to_dict()))
 
 
 def check_round_steps(steps, recipe: Recipe | None = None) -> None:
@@ -402,33 +320,26 @@ def _check_objective(side: str, name: str, params: dict) -> None:
     objectives.parse_params(objectives.get(name, side), params, f"recipe [{side}_loss_params]")
 
 
-def _check_section(value, name: str, source: str) -> None:
+def _model_settings(value, source: str) -> dict:
+    """``[model_settings.MODEL.SECTION]`` tables, checked; values normalised through
+    TrainSettings and back, so that 1 and 1.0 give one fingerprint."""
     if not isinstance(value, dict):
-        raise TransencError(f"{source}: [{name}] must be a table")
-    bad = sorted(set(value) - {f.name for f in fields(TrainSettings)})
-    if bad:
-        raise TransencError(f"{source}: unknown key(s) in [{name}]: {', '.join(bad)}")
-    defaults = TrainSettings()
-    for key, item in value.items():
-        _check_type(item, getattr(defaults, key), f"[{name}] {key}", source)
-
-
-def _check_type(value, default, key: str, source: str) -> None:
-    """A value of the default's type: ``true``/``false`` for a switch (``"no"`` is not false),
-    a whole number for a count (1.5 is not one), a finite number for a rate."""
-    if isinstance(default, bool):
-        expected, ok = "true or false", isinstance(value, bool)
-    elif isinstance(default, int):
-        expected, ok = "a whole number", isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        expected = "a finite number"
-        ok = (
-            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        )
-    else:
-        expected, ok = "a string", isinstance(value, str)
-    if not ok:
-        raise TransencError(f"{source}: {key} must be {expected}, not {value!r}")
+        raise TransencError(f"{source}: [model_settings] must be a table")
+    for model, sections in value.items():
+        if not isinstance(sections, dict) or set(sections) - set(TRAIN_SECTIONS):
+            raise TransencError(
+                f"{source}: [model_settings.{model}] may only hold the tables "
+                f"{', '.join(TRAIN_SECTIONS)}"
+            )
+        for section, changes in sections.items():
+            check_section(changes, f"model_settings.{model}.{section}", source)
+    return {
+        model: {
+            section: {k: v for k, v in asdict(TrainSettings(**changes)).items() if k in changes}
+            for section, changes in sections.items()
+        }
+        for model, sections in value.items()
+    }
 
 
 def load_recipe(name_or_path: str | Path | None) -> Recipe:
@@ -463,23 +374,3 @@ def load_recipe(name_or_path: str | Path | None) -> Recipe:
 def shipped_recipes() -> list[str]:
     folder = resources.files(RECIPES_PACKAGE)
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
-
-
-def _flatten_tables(name: str, table: dict) -> dict[str, dict]:
-    """``{"a": {"b": {"x": 1}}}`` -> ``{"a.b": {"x": 1}}``: nested tables as TOML headers."""
-    plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    result = {name: plain} if plain or not table else {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            result.update(_flatten_tables(f"{name}.{json.dumps(key)}", value))
-    return result
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    return repr(value)

@@ -15,8 +15,8 @@ from transenc.atomic import check_writable
 from transenc.data.readers import resolve_corpus
 from transenc.distributed import world_size
 from transenc.models import load_bi_encoder
-from transenc.recipe import TrainSettings, _contrastive_defaults
 from transenc.stages.declare import input_field, output_field, runtime_field
+from transenc.train_settings import TrainSettings, contrastive_defaults
 from transenc.training import fit, model_card, save_model, seed_everything
 
 
@@ -27,7 +27,7 @@ class ContrastiveConfig:
     model: str = input_field()
     pairs: str = input_field()
     output: Path = output_field()
-    settings: TrainSettings = field(default_factory=_contrastive_defaults)
+    settings: TrainSettings = field(default_factory=contrastive_defaults)
     seed: int = 42
     data_dir: Path | None = None
     show_progress: bool = runtime_field(False)

@@ -15,9 +15,10 @@ from transenc.atomic import check_writable
 from transenc.errors import TransencError
 from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.objectives import dual_reg
-from transenc.recipe import DEFAULT_BI_LOSS, TrainSettings, _bi_defaults
+from transenc.recipe import DEFAULT_BI_LOSS
 from transenc.stages.declare import input_field, output_field, runtime_field
 from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
+from transenc.train_settings import TrainSettings, bi_defaults
 
 
 @dataclass
@@ -27,7 +28,7 @@ class TrainBiConfig:
     model: str = input_field()
     labels: Path = input_field()
     output: Path = output_field()
-    settings: TrainSettings = field(default_factory=_bi_defaults)
+    settings: TrainSettings = field(default_factory=bi_defaults)
     seed: int = 42
     show_progress: bool = runtime_field(False)
     loss: str = DEFAULT_BI_LOSS

@@ -15,9 +15,10 @@ from transenc.atomic import check_writable
 from transenc.errors import TransencError
 from transenc.labels import cosine_to_target
 from transenc.models import load_cross_encoder
-from transenc.recipe import LABEL_MAPS, TrainSettings, _cross_defaults
+from transenc.recipe import LABEL_MAPS
 from transenc.stages.declare import added_field, input_field, output_field, runtime_field
 from transenc.stages.learn_labels import Learner, TrainResult, learn_labels
+from transenc.train_settings import TrainSettings, cross_defaults
 
 DEFAULT_CROSS_LOSS = "bce"
 
@@ -31,7 +32,7 @@ class TrainCrossConfig:
     output: Path = output_field()
     label_map: str = "clip"
     both_orders: bool = True
-    settings: TrainSettings = field(default_factory=_cross_defaults)
+    settings: TrainSettings = field(default_factory=cross_defaults)
     seed: int = 42
     show_progress: bool = runtime_field(False)
     # the bi -> cross objective (transenc.objectives, side cross) and its parameters

@@ -15,9 +15,10 @@ from pathlib import Path
 from transenc import objectives
 from transenc.atomic import check_writable
 from transenc.models import load_late_encoder
-from transenc.recipe import DEFAULT_LATE_LOSS, TrainSettings, _bi_defaults
+from transenc.recipe import DEFAULT_LATE_LOSS
 from transenc.stages.declare import input_field, output_field, runtime_field
 from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
+from transenc.train_settings import TrainSettings, late_defaults
 
 
 @dataclass
@@ -28,7 +29,7 @@ class TrainLateConfig:
     model: str = input_field()
     labels: Path = input_field()
     output: Path = output_field()
-    settings: TrainSettings = field(default_factory=_bi_defaults)
+    settings: TrainSettings = field(default_factory=late_defaults)
     seed: int = 42
     show_progress: bool = runtime_field(False)
     loss: str = DEFAULT_LATE_LOSS

@@ -1,0 +1,104 @@
+"""Training settings: one training stage's epochs, batch, learning rate, length and precision,
+with the public defaults of each stage and the checks a recipe section gets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from transenc.errors import TransencError
+from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
+
+
+@dataclass
+class TrainSettings:
+    """One training stage: epochs, batch size, learning rate, linear warm-up, input length,
+    and how the trainer runs: ``precision`` (``fp32``, ``bf16`` mixed precision, or ``auto``:
+    bf16 where the device computes it natively, see :mod:`transenc.precision`) and
+    ``length_grouped`` batches (see :mod:`transenc.batching`)."""
+
+    epochs: float = 1.0
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    warmup_ratio: float = 0.1
+    max_length: int = 64
+    precision: str = "fp32"
+    # off by default: measured on STS-B train it cost a cross-encoder 1.1 points
+    # (bench.suite.training)
+    length_grouped: bool = False
+
+    def __post_init__(self) -> None:
+        # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints
+        self.epochs = float(self.epochs)
+        self.learning_rate = float(self.learning_rate)
+        self.warmup_ratio = float(self.warmup_ratio)
+
+    def check(self, section: str) -> None:
+        if self.epochs <= 0:
+            raise TransencError(f"recipe [{section}] epochs must be positive")
+        if self.batch_size < 1:
+            raise TransencError(f"recipe [{section}] batch_size must be at least 1")
+        if not 0 < self.learning_rate < 1:
+            raise TransencError(f"recipe [{section}] learning_rate must be in (0, 1)")
+        if not 0 <= self.warmup_ratio < 1:
+            raise TransencError(f"recipe [{section}] warmup_ratio must be in [0, 1)")
+        if self.max_length < 4:
+            raise TransencError(f"recipe [{section}] max_length must be at least 4")
+        if self.precision not in PRECISIONS:
+            raise TransencError(
+                f"recipe [{section}] precision must be one of {', '.join(PRECISIONS)}"
+            )
+
+
+def contrastive_defaults() -> TrainSettings:
+    # unsupervised SimCSE: batch 64, lr 3e-5, max length 32, one epoch
+    return TrainSettings(
+        epochs=1, batch_size=64, learning_rate=3e-5, warmup_ratio=0.0, max_length=32
+    )
+
+
+def cross_defaults() -> TrainSettings:
+    return TrainSettings(
+        epochs=1, batch_size=32, learning_rate=2e-5, warmup_ratio=0.1, max_length=64
+    )
+
+
+def bi_defaults() -> TrainSettings:
+    return TrainSettings(
+        epochs=10, batch_size=128, learning_rate=5e-5, warmup_ratio=0.1, max_length=32
+    )
+
+
+def late_defaults() -> TrainSettings:
+    return TrainSettings(
+        epochs=1, batch_size=32, learning_rate=2e-5, warmup_ratio=0.1, max_length=32
+    )
+
+
+def check_section(value, name: str, source: str) -> None:
+    if not isinstance(value, dict):
+        raise TransencError(f"{source}: [{name}] must be a table")
+    bad = sorted(set(value) - {f.name for f in fields(TrainSettings)})
+    if bad:
+        raise TransencError(f"{source}: unknown key(s) in [{name}]: {', '.join(bad)}")
+    defaults = TrainSettings()
+    for key, item in value.items():
+        check_type(item, getattr(defaults, key), f"[{name}] {key}", source)
+
+
+def check_type(value, default, key: str, source: str) -> None:
+    """A value of the default's type: ``true``/``false`` for a switch (``"no"`` is not false),
+    a whole number for a count (1.5 is not one), a finite number for a rate."""
+    if isinstance(default, bool):
+        expected, ok = "true or false", isinstance(value, bool)
+    elif isinstance(default, int):
+        expected, ok = "a whole number", isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        expected = "a finite number"
+        ok = (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    else:
+        expected, ok = "a string", isinstance(value, str)
+    if not ok:
+        raise TransencError(f"{source}: {key} must be {expected}, not {value!r}")
