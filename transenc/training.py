@@ -49,30 +49,11 @@ def fit(
     the fixed ``seed`` makes the run repeatable.
     """
     from datasets import Dataset
-    from sentence_transformers import (
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-    )
-    from sentence_transformers.cross_encoder import (
-        CrossEncoder,
-        CrossEncoderTrainer,
-        CrossEncoderTrainingArguments,
-    )
-    from sentence_transformers.multi_vector_encoder import (
-        MultiVectorEncoder,
-        MultiVectorEncoderTrainer,
-        MultiVectorEncoderTrainingArguments,
-    )
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer
 
-    if isinstance(model, CrossEncoder):
-        trainer_class, args_class = CrossEncoderTrainer, CrossEncoderTrainingArguments
-    elif isinstance(model, MultiVectorEncoder):
-        trainer_class = MultiVectorEncoderTrainer
-        args_class = MultiVectorEncoderTrainingArguments
-    else:
-        trainer_class, args_class = SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from transenc.batching import LengthGroupedBatchSampler
 
+    trainer_class, args_class = trainer_for(model)
     precision = choose(settings.precision).precision
     if settings.batch_size % world_size():
         raise TransencError(
@@ -118,6 +99,31 @@ def fit(
 
             trainer.remove_callback(PrinterCallback)
         return trainer.train().training_loss
+
+
+def trainer_for(model) -> tuple[type, type]:
+    """The sentence-transformers trainer and its arguments' class for a bi-, cross- or
+    late-interaction encoder."""
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.cross_encoder import (
+        CrossEncoder,
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+    from sentence_transformers.multi_vector_encoder import (
+        MultiVectorEncoder,
+        MultiVectorEncoderTrainer,
+        MultiVectorEncoderTrainingArguments,
+    )
+
+    if isinstance(model, CrossEncoder):
+        return CrossEncoderTrainer, CrossEncoderTrainingArguments
+    if isinstance(model, MultiVectorEncoder):
+        return MultiVectorEncoderTrainer, MultiVectorEncoderTrainingArguments
+    return SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 
 
 @contextmanager

@@ -1,0 +1,123 @@
+"""``bootstrap``: the whole loop from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from transenc.cli import parse_tasks, quiet_progress_bars, recipe_from, say, user_errors
+from transenc.cli.app import app
+from transenc.cli.options import (
+    CacheSentencesOption,
+    ChunkPairsOption,
+    DataDirOption,
+    ProgressOption,
+    RecipeOption,
+    SeedOption,
+)
+from transenc.data.readers import DEFAULT_CHUNK_PAIRS
+from transenc.data.sts import STS_TASKS
+from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
+
+ModelOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Starting bi-encoder: a folder, hub id, 'default' (all-MiniLM-L6-v2) or 'mpnet' "
+        "(all-mpnet-base-v2, see fetch-model); repeat for mutual distillation.",
+    ),
+]
+
+
+@app.command()
+def bootstrap(
+    pairs: Annotated[
+        str,
+        typer.Option(
+            help="Unlabeled pairs: a file, an STS data dir, 'pool', 'eval-pairs' or 'stsb:train'."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(file_okay=False, help="Run directory (resumable).")],
+    model: ModelOption = None,
+    teacher: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Frozen teacher (bi- or cross-encoder; repeatable): labels every round, "
+            "never trained."
+        ),
+    ] = None,
+    rounds: Annotated[int | None, typer.Option(min=1, help="Rounds [default: recipe's].")] = None,
+    recipe: RecipeOption = None,
+    eval_data: Annotated[
+        Path | None, typer.Option(help="STS data dir: evaluate both models after every round.")
+    ] = None,
+    eval_tasks: Annotated[
+        str, typer.Option(help="With --eval-data: the tasks to evaluate, comma-separated.")
+    ] = ",".join(STS_TASKS),
+    data_dir: DataDirOption = None,
+    seed: SeedOption = None,
+    contrastive: Annotated[
+        bool | None,
+        typer.Option("--contrastive/--no-contrastive", help="Run the SimCSE stage first."),
+    ] = None,
+    select_on: Annotated[
+        str, typer.Option(help="'last' round (no labels read) or 'stsb-dev' (reads dev labels).")
+    ] = "last",
+    force_from: Annotated[
+        str | None, typer.Option(help="Redo from this stage, e.g. round-2/train-cross.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Accept a changed corpus, model list or recipe in --out.")
+    ] = False,
+    chunk_pairs: ChunkPairsOption = DEFAULT_CHUNK_PAIRS,
+    cache_sentences: CacheSentencesOption = DEFAULT_CACHE_SENTENCES,
+    progress: ProgressOption = True,
+) -> None:
+    """Run (or resume) the trans-encoder loop: bi -> cross -> bi, for several rounds."""
+    from transenc import bootstrap as bootstrap_stage
+    from transenc.evaluate import format_table
+
+    if not progress:
+        quiet_progress_bars()
+    with user_errors():
+        config = bootstrap_stage.BootstrapConfig(
+            pairs=pairs,
+            out=out,
+            models=model or ["default"],
+            teachers=teacher or [],
+            recipe=recipe_from(recipe, rounds, seed, contrastive),
+            eval_data=eval_data,
+            eval_tasks=parse_tasks(eval_tasks),
+            data_dir=data_dir,
+            select_on=select_on,
+            force=force,
+            force_from=force_from,
+            show_progress=progress,
+            label_chunk_pairs=chunk_pairs,
+            cache_sentences=cache_sentences,
+        )
+        result = bootstrap_stage.run(config, say=say)
+    if result.table:
+        typer.echo(format_table(with_gains(result.table)))
+        typer.echo(bootstrap_stage.protocol_line(result))
+    typer.echo(f"report: {result.report}")
+
+
+def with_gains(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The per-round table plus, for every trained model, its last row minus its start row."""
+    rows = dict(table)
+    for label in table:
+        if not label.startswith("start ") or label.startswith("start teacher"):
+            continue
+        name = label.removeprefix("start ")
+        last = [row for row in table if row.endswith(f" {name}") and row != label]
+        if last:
+            rows[f"gain {name}"] = {
+                task: table[last[-1]][task] - value
+                for task, value in table[label].items()
+                if task in table[last[-1]]
+            }
+    return rows
