@@ -47,11 +47,11 @@ eval-default: install ## Evaluate the embedded all-MiniLM-L6-v2 on the seven STS
 BENCHES := labelling training round ceiling scaling
 
 bench: install ## Run the whole benchmark suite (about 1.5 h on 2 cores), then regenerate BENCHMARKS.md
-	set -e; for b in $(BENCHES) eval_speed; do $(BIN)/python -m bench.$$b --data-dir "$(STS_DATA)"; done
+	set -e; for b in $(BENCHES) eval_speed; do $(BIN)/python -m bench.suite.$$b --data-dir "$(STS_DATA)"; done
 	$(BIN)/python -m bench.report
 
 bench-quick: install ## The suite on small workloads (under 10 minutes), then regenerate BENCHMARKS.md
-	set -e; for b in $(BENCHES); do $(BIN)/python -m bench.$$b --quick --data-dir "$(STS_DATA)"; done
+	set -e; for b in $(BENCHES); do $(BIN)/python -m bench.suite.$$b --quick --data-dir "$(STS_DATA)"; done
 	$(BIN)/python -m bench.report
 
 bench-report: ## Regenerate BENCHMARKS.md from the records in bench/results/

@@ -319,7 +319,7 @@ def distributed(f: dict) -> str:
 
 
 def objectives(f: dict) -> str:
-    from bench.objectives import table as objectives_table
+    from bench.studies.objectives import table as objectives_table
 
     return objectives_table(f["runs"])
 

@@ -294,8 +294,8 @@ def test_cross_label_weight_mixes_bi_targets(pairs_file, tiny_bi, tmp_path):
 def test_a_run_seeded_with_another_recipes_stages_redoes_only_what_differs(
     pairs_file, tiny_bi, tmp_path
 ):
-    # bench.bootstrap_quality --share-from: an objective comparison pays only for train-bi
-    from bench.bootstrap_quality import share_stages
+    # bench.studies.bootstrap_quality --share-from: an objective comparison pays only for train-bi
+    from transenc.pipeline.share import share_stages
 
     mse = config(pairs_file, tmp_path / "mse", [tiny_bi], recipe=tiny_recipe(rounds=1))
     bootstrap.run(mse)
@@ -326,7 +326,7 @@ def test_a_run_seeded_with_another_recipes_stages_redoes_only_what_differs(
 def test_a_rerun_evaluation_scores_only_the_models_that_changed(
     pairs_file, tiny_bi, mini_sts_dir, tmp_path, monkeypatch
 ):
-    from bench.bootstrap_quality import share_stages
+    from transenc.pipeline.share import share_stages
     from transenc.stages import evaluation
 
     recipe = tiny_recipe(rounds=1, contrastive=False)

@@ -231,3 +231,17 @@ def combine_labels(sources: list[PairCorpus], weights: np.ndarray) -> PairCorpus
             raise DataError(first.name, f"pairs differ from those of {other.name}")
     scores = np.sum([w * s.scores for w, s in zip(weights, sources, strict=True)], axis=0)
     return first.with_scores(scores)
+
+
+def scores_for_pairs(path: str | Path, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """The label file's score of each of ``pairs``, matched in either order (to score a label
+    file on a benchmark's pairs)."""
+    labels = read_labels(path)
+    score_of = {}
+    for (first, second), score in zip(labels.pairs, labels.scores, strict=True):
+        score_of[first, second] = score
+        score_of.setdefault((second, first), score)
+    missing = sum(pair not in score_of for pair in pairs)
+    if missing:
+        raise DataError(path, f"{missing} of the {len(pairs)} pairs asked for are not in the file")
+    return np.array([score_of[pair] for pair in pairs])

@@ -3,8 +3,8 @@
 bi labels (``encode(s1)``, ``encode(s2)``, cosine) -> cross-encoder with BCE on both orders ->
 cross labels (``predict`` on both orders, averaged) -> bi-encoder with CosineSimilarityLoss.
 It reads the pairs file that transenc's run wrote (TSV, sentence1/sentence2) and the
-hyper-parameters of ``bench/recipes/round.toml``, so that bench.round compares the same round on
-the same pairs done two ways. Writes ``OUT/bi/``, ``OUT/cross/`` and ``OUT/timings.json``.
+hyper-parameters of ``bench/recipes/round.toml``, so that bench.suite.round compares the same
+round on the same pairs done two ways. Writes ``OUT/bi/``, ``OUT/cross/`` and ``OUT/timings.json``.
 
     python -m bench.baselines.naive_round --pairs-file runs/bench-round/transenc/pairs.tsv \
         --out runs/bench-round/baseline

@@ -15,24 +15,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from transenc.data.corpus import PairCorpus
 from transenc.evaluate import format_table, load_tasks, spearman_of_scores
-from transenc.labels import read_labels
-
-
-def scores_for(path: Path, pairs: list[tuple[str, str]]) -> np.ndarray:
-    """The label file's score of each pair, matched in either order."""
-    labels = read_labels(path)
-    score_of = {}
-    for (first, second), score in zip(labels.pairs, labels.scores, strict=True):
-        score_of[first, second] = score
-        score_of.setdefault((second, first), score)
-    missing = sum(pair not in score_of for pair in pairs)
-    if missing:
-        raise SystemExit(f"{path}: {missing} benchmark pairs are not in the file")
-    return np.array([score_of[pair] for pair in pairs])
+from transenc.labels import scores_for_pairs
 
 
 def main() -> None:
@@ -49,7 +34,9 @@ def main() -> None:
         predicted = 0.0
         for term in expression.split("+"):
             weight, _, path = term.rpartition("*")
-            predicted = predicted + float(weight or 1) * scores_for(Path(path), benchmark_pairs)
+            predicted = predicted + float(weight or 1) * scores_for_pairs(
+                Path(path), benchmark_pairs
+            )
         rows[name or expression] = spearman_of_scores(tasks, predicted)
     print(format_table(rows))
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.experiments.label_quality import scores_for
 from transenc.data.corpus import PairCorpus
 from transenc.evaluate import format_table, load_tasks, spearman_of_scores
+from transenc.labels import scores_for_pairs
 from transenc.models import load_bi_encoder
 
 WEIGHTS = (0.1, 0.2, 0.3)
@@ -65,7 +65,7 @@ def main() -> None:
     rows = {"late interaction": spearman_of_scores(tasks, late)}
     if args.mix:
         mixed, late_standardised = (
-            standardised(scores_for(args.mix, pairs.pairs)),
+            standardised(scores_for_pairs(args.mix, pairs.pairs)),
             standardised(late),
         )
         rows[str(args.mix)] = spearman_of_scores(tasks, mixed)

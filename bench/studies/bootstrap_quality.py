@@ -8,9 +8,9 @@ finished ones without retraining, so a long series can be spread over several se
 ``python -m bench.report`` shows the latest record of every seed and the mean and spread of the
 final round.
 
-    python -m bench.bootstrap_quality --recipe cpu --pairs eval-pairs --seeds 1 2 3 \
+    python -m bench.studies.bootstrap_quality --recipe cpu --pairs eval-pairs --seeds 1 2 3 \
         --data-dir ../shared/data/sts --out runs/bench-quality
-    python -m bench.bootstrap_quality --recipe cpu-fast --teacher mpnet --tag=-mpnet ...
+    python -m bench.studies.bootstrap_quality --recipe cpu-fast --teacher mpnet --tag=-mpnet ...
 
 Recipes that differ only in a late step (the bi-encoder's objective, say) can start each seed
 from another recipe's run of the same seed: ``--share-from 'runs/X/cpu-fast-seed{seed}'`` copies
@@ -21,62 +21,17 @@ cross-encoder) and redoes the rest, so a comparison pays only for what it change
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import resource
-import shutil
 from pathlib import Path
 
 from bench.common import record
 from transenc.bootstrap import (
-    CONTRASTIVE_DIR,
-    START_DIR,
-    TEACHERS_DIR,
     BootstrapConfig,
     run,
 )
 from transenc.errors import TransencError
-from transenc.pipeline import registry, rundir
+from transenc.pipeline.share import share_stages, stage_seconds
 from transenc.recipe import load_recipe
-
-
-def stage_seconds(run_dir: Path) -> dict[str, float]:
-    """Seconds the run's stages took, summed over their manifests (so a resumed run still
-    reports its whole cost): ``work`` (contrastive, labelling, training) and ``eval``."""
-    seconds = {"work": 0.0, "eval": 0.0}
-    for manifest in run_dir.rglob("*.manifest.json"):
-        kind = "eval" if manifest.name == "eval.manifest.json" else "work"
-        seconds[kind] += json.loads(manifest.read_text())["seconds"]
-    return {kind: round(value, 1) for kind, value in seconds.items()}
-
-
-def share_stages(donor: Path, config: BootstrapConfig, rounds: bool = False) -> None:
-    """Copies a finished run's stages into ``config.out`` before it runs: the ones no seed
-    changes (the start models' evaluation, a frozen teacher's labels), and with ``rounds`` every
-    round's too. Resume checks each copied manifest against this run's inputs and settings, so a
-    copy that does not apply is redone, never trusted; the copied seconds still count, as if the
-    stage had run here."""
-    if config.out.exists() or not donor.is_dir():
-        return
-    rundir.prepare(config, rundir.read_corpus(config))
-    names = [START_DIR, TEACHERS_DIR]
-    if rounds:
-        names.append(CONTRASTIVE_DIR)
-        names += sorted(p.name for p in donor.glob("round-*") if p.is_dir())
-    for name in names:
-        if (donor / name).is_dir():
-            shutil.copytree(donor / name, config.out / name)
-            if name.startswith("round-"):
-                _drop_unplanned_stages(config.out / name, config.recipe.round_steps)
-
-
-def _drop_unplanned_stages(folder: Path, round_steps: list[str]) -> None:
-    """Removes the manifests of round steps this run's recipe does not take (the donor's
-    cascade steps, say): resume never reads them, and ``stage_seconds`` would count them."""
-    for manifest in folder.glob("*.manifest.json"):
-        step = re.sub(r"-\d+$", "", manifest.name.removesuffix(".manifest.json"))  # train-bi-2
-        if step in registry.names("round") and step not in round_steps:
-            manifest.unlink()
 
 
 def main() -> None:

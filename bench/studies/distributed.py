@@ -1,14 +1,14 @@
 """Benchmark: the reference round as 2 CPU processes under torchrun (gloo) against 1 process.
 
 Runs ``transenc bootstrap --recipe bench/recipes/round.toml --pairs stsb:train`` (the reference
-workload of bench.round: the embedded all-MiniLM-L6-v2, the 5,749 STS-B train pairs, evaluated
+workload of bench.suite.round: the embedded all-MiniLM-L6-v2, the 5,749 STS-B train pairs, evaluated
 on the 7 tasks) once in one process and once as ``torchrun --nproc-per-node 2``, then compares:
 the labels before any training (the same model split over two processes: equal within bf16
 rounding), the labels and Spearman after training (DDP splits every batch over the processes,
 so only dropout masks and rounding differ), wall time and the peak memory of one process.
 ``--quick`` cuts the corpus to 400 pairs and evaluates STS-B only.
 
-    python -m bench.distributed --data-dir ../shared/data/sts [--quick]
+    python -m bench.studies.distributed --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

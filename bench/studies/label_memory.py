@@ -6,8 +6,8 @@ that a corpus of N pairs has 2N distinct sentences and nothing is shared between
 worst case for memory). Each labelling runs in a fresh process (``transenc label``, the embedded
 all-MiniLM-L6-v2, precision auto) whose peak resident memory is read from the kernel.
 
-    python -m bench.label_memory --data-dir ../shared/data/sts
-    python -m bench.label_memory --quick    # 2k and 10k pairs
+    python -m bench.studies.label_memory --data-dir ../shared/data/sts
+    python -m bench.studies.label_memory --quick    # 2k and 10k pairs
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ def main() -> None:
 def _measured(corpus: Path, out: Path, chunk_pairs: int, cache: int) -> tuple[float, float]:
     """:func:`label_peak` run from a fresh interpreter, so that the peak is this point's alone."""
     code = (
-        "import json, sys; from pathlib import Path; from bench.label_memory import label_peak; "
+        "import json, sys; from pathlib import Path; "
+        "from bench.studies.label_memory import label_peak; "
         f"print(json.dumps(label_peak(Path({str(corpus)!r}), Path({str(out)!r}), "
         f"{chunk_pairs}, {cache})))"
     )

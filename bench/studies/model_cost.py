@@ -11,7 +11,8 @@ pairs of STS-B train (``--pairs`` to change):
 Figures are seconds per 1,000 pairs. Quality of the models as they ship is ``eval-sts``'s job
 (see BENCHMARKS.md).
 
-    python -m bench.model_cost --data-dir ../shared/data/sts [--models default mpnet] [--quick]
+    python -m bench.studies.model_cost --data-dir ../shared/data/sts \
+        [--models default mpnet] [--quick]
 """
 
 from __future__ import annotations

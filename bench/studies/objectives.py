@@ -1,6 +1,6 @@
 """Benchmark table: cross -> bi objectives compared on finished bootstrap runs (issue 11).
 
-For each run directory of ``bench.bootstrap_quality`` (one recipe, one seed, transductive on
+For each run directory of ``bench.studies.bootstrap_quality`` (one recipe, one seed, transductive on
 ``eval-pairs``) it reads the final bi-encoder's 7-task average from the run's report and the
 Spearman of the targets that bi-encoder learnt (the file its ``train-bi`` manifest names) against
 the gold scores, and prints, per recipe, the mean +- sd over seeds of: the final bi-encoder, its
@@ -8,7 +8,8 @@ gain over the start, its targets, the gap between the two, the late-interaction 
 cascade), and the round's labelling + training minutes. Gold scores are read here, for the
 analysis only; no run read them while training.
 
-    python -m bench.objectives runs/bench-quality/cpu-fast-*-seed* --data-dir ../shared/data/sts
+    python -m bench.studies.objectives runs/bench-quality/cpu-fast-*-seed* \
+        --data-dir ../shared/data/sts
 
 Runs trained on other pairs, and unfinished runs, are skipped with a note: the targets'
 Spearman needs the benchmark's own pairs.
@@ -23,12 +24,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from bench.bootstrap_quality import stage_seconds
 from bench.common import record
-from bench.experiments.label_quality import scores_for
 from transenc.bootstrap import FINAL_DIR, METRICS_FILE, START_DIR
 from transenc.data.corpus import PairCorpus
 from transenc.evaluate import load_tasks, spearman_of_scores
+from transenc.labels import scores_for_pairs
+from transenc.pipeline.share import stage_seconds
 
 
 def final_round(run_dir: Path) -> Path:
@@ -49,7 +50,7 @@ def run_figures(run_dir: Path, tasks, benchmark_pairs) -> dict | None:
     if corpus != "eval-pairs":
         print(f"skipped {run_dir}: trained on {corpus}, not eval-pairs", file=sys.stderr)
         return None
-    target_avg = spearman_of_scores(tasks, scores_for(targets, benchmark_pairs))["avg"]
+    target_avg = spearman_of_scores(tasks, scores_for_pairs(targets, benchmark_pairs))["avg"]
     figures = {
         "recipe": run_dir.name.rsplit("-seed", 1)[0],  # the recipe's name and the run's tag
         "run_dir": str(run_dir),

@@ -7,7 +7,7 @@ ways: ``auto`` as this machine decides it, ``auto`` with the CPU declared to lac
 (``TRANSENC_NATIVE_BF16=0``, what a CPU without it reports), and explicit ``fp32`` / ``bf16``.
 The goal: ``auto`` on a CPU without bf16 runs at fp32 speed (ratio to fp32 about 1.0).
 
-    python -m bench.precision_auto --data-dir ../shared/data/sts [--quick]
+    python -m bench.studies.precision_auto --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

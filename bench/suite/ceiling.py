@@ -6,7 +6,7 @@ embedded bi-encoder over the distinct sentences of the STS pool (or a sample) wi
 processes (each sentence padded to the longest of its batch, as sentence-transformers batches
 them), at 2 FLOPs per multiply-add of every linear layer plus attention's two products.
 
-    python -m bench.ceiling --data-dir ../shared/data/sts [--quick]
+    python -m bench.suite.ceiling --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

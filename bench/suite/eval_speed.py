@@ -4,7 +4,7 @@ The baseline is what a user writes by hand per task: ``model.encode(s1)``, ``mod
 cosine, Spearman. transenc encodes the union of the distinct sentences of all tasks once.
 Both run in the same process on the same model; the Spearman figures must agree.
 
-    python -m bench.eval_speed --data-dir ../shared/data/sts
+    python -m bench.suite.eval_speed --data-dir ../shared/data/sts
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ with its default batch size. transenc: :func:`transenc.scoring.bi_scores` /
 bf16 (opt-in). Workload: the STS transductive pool with the embedded model (the cross-encoder
 is its fresh-head CrossEncoder; speed does not depend on the head's weights).
 
-    python -m bench.labelling --data-dir ../shared/data/sts [--quick]
+    python -m bench.suite.labelling --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the same hyper-parameters). Each runs in its own process, so wall time and peak 
 are its own. Both results are then evaluated the same way (Spearman per STS task; STS-B only
 with ``--quick``, which also cuts the corpus to 400 pairs).
 
-    python -m bench.round --data-dir ../shared/data/sts [--quick]
+    python -m bench.suite.round --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ with the settings of ``bench/recipes/round.toml``. It fits seconds = a + b x pai
 reports the fit's R^2 and the cost per pair at the smallest and largest size, and draws
 ``bench/results/scaling.png``.
 
-    python -m bench.scaling --data-dir ../shared/data/sts [--quick]
+    python -m bench.suite.scaling --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Spearman on STS-B test; "equal quality" means within 0.3 of the baseline.
 Data: the STS-B train pairs, labelled by the embedded bi-encoder (cross training) and then by
 the baseline cross-encoder (bi training), as in a bootstrap round.
 
-    python -m bench.training --data-dir ../shared/data/sts [--quick]
+    python -m bench.suite.training --data-dir ../shared/data/sts [--quick]
 """
 
 from __future__ import annotations

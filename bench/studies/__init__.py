@@ -1,0 +1,1 @@
+"""Recorded studies, run by hand: quality over seeds, objectives, distributed runs, costs."""

@@ -1,0 +1,1 @@
+"""The suite `make bench` runs: speed and memory of each stage, regenerated into BENCHMARKS."""
