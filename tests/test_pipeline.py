@@ -255,3 +255,72 @@ def test_messages_name_the_recipe_file_and_read_plainly(tmp_path):
     negative = label_file(tmp_path, "a man\ta dog\t0.5\n", count=-5, name="negative.tsv")
     with pytest.raises(TransencError, match="pair count -5 on line 1 must be a positive"):
         read_labels(negative)
+
+
+# --- the recipe file's two formats ---------------------------------------------------------------
+
+FLAT_CPU_FAST = """name = "cpu-fast"
+rounds = 1
+contrastive = false
+label_map = "clip"
+cross_label_weight = 0.5
+label_precision = "auto"
+[cross]
+epochs = 1
+learning_rate = 5e-5
+precision = "auto"
+[bi]
+epochs = 2
+batch_size = 32
+learning_rate = 2e-5
+precision = "auto"
+length_grouped = true
+"""
+
+
+def test_a_format_1_recipe_is_the_same_recipe_in_format_2(tmp_path):
+    import tomllib
+
+    from transenc.recipe import load_recipe
+
+    flat = tmp_path / "cpu-fast.toml"
+    flat.write_text(FLAT_CPU_FAST)
+    old = load_recipe(flat)
+    shipped = load_recipe("cpu-fast")
+    assert old == shipped and old.fingerprint() == shipped.fingerprint()
+    saved = tomllib.loads(old.to_toml())
+    assert saved["format"] == 2 and saved["bi"]["cross_label_weight"] == 0.5
+    assert saved["cross"]["loss"] == "bce" and "bi_loss" not in saved
+
+
+def test_recipe_format_errors(tmp_path):
+    from transenc.recipe import load_recipe
+
+    path = tmp_path / "r.toml"
+    path.write_text("bi_loss = 'cosent'\n[bi]\nloss = 'cosent'\n")
+    with pytest.raises(TransencError, match=r"r\.toml: mixes format 1 keys \(bi_loss\)"):
+        load_recipe(path)
+    path.write_text("format = 3\n")
+    with pytest.raises(TransencError, match="recipe format 3 unknown"):
+        load_recipe(path)
+    path.write_text("format = 2\n[label]\nmap = 'clip'\n")
+    with pytest.raises(TransencError, match=r"unknown key 'map' in \[label\]"):
+        load_recipe(path)
+    path.write_text("format = 2\n[bi]\nloss = 'l1'\n")
+    with pytest.raises(TransencError, match=r"r\.toml: recipe bi_loss 'l1' unknown"):
+        load_recipe(path)
+    path.write_text("format = 2\n[model_settings.big.contrastive]\nbatch_size = 16\n")
+    assert load_recipe(path).settings_for("big", "contrastive_training").batch_size == 16
+
+
+def test_a_run_directory_with_a_format_1_recipe_resumes_and_saves_format_2(
+    pairs_file, tiny_bi, tmp_path
+):
+    recipe = tiny_recipe(rounds=1, contrastive=False)
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    # as the code before format 2 saved it: flat keys
+    (out / "recipe.toml").write_text("bi_loss = 'cosine-mse'\nrounds = 1\n")
+    again = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    assert not again.stages_run
+    assert (out / "recipe.toml").read_text().splitlines()[1] == "format = 2"

@@ -140,5 +140,5 @@ def test_cli_missing_data_dir(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"error: {tmp_path}/none: data directory not found (pass --data-dir or set "
-        "$TRANSENC_DATA; see README 'Data')"
+        "$TRANSENC_DATA; see docs/data.md)"
     )

@@ -130,7 +130,7 @@ def _check_data_dir(data_dir: str | Path) -> Path:
     if not root.is_dir():
         raise DataError(
             root,
-            f"data directory not found (pass --data-dir or set ${DATA_ENV_VAR}; see README 'Data')",
+            f"data directory not found (pass --data-dir or set ${DATA_ENV_VAR}; see docs/data.md)",
         )
     return root
 
