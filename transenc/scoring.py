@@ -62,7 +62,7 @@ def bi_scores(
         return np.zeros(0)
 
     def encode(sentences: list[str]) -> np.ndarray:
-        return _encode_shared(model, sentences, batch_size, show_progress, precision)
+        return encode_normalised(model, sentences, batch_size, show_progress, precision)
 
     if cache is None:
         embeddings = encode(corpus.sentences)
@@ -135,7 +135,7 @@ def late_scores(
     return distributed.gather(np.concatenate(scores))
 
 
-def _encode_shared(model, sentences, batch_size, show_progress, precision) -> np.ndarray:
+def encode_normalised(model, sentences, batch_size, show_progress, precision) -> np.ndarray:
     """Normalised embeddings of ``sentences``, each process encoding its own block of them."""
     mine = sentences[distributed.share(len(sentences))]
     block = np.zeros((0, model.get_embedding_dimension() or 0), dtype=np.float32)

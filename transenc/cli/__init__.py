@@ -100,7 +100,13 @@ def main(
 
 # the commands register themselves on the app when their modules are imported, in the order
 # `transenc --help` lists them
-for _module in ("evaluation", "bootstrap_command", "stage_commands", "model_commands"):
+for _module in (
+    "evaluation",
+    "data_commands",
+    "bootstrap_command",
+    "stage_commands",
+    "model_commands",
+):
     importlib.import_module(f"transenc.cli.{_module}")
 
 from transenc.cli.bootstrap_command import with_gains  # noqa: E402

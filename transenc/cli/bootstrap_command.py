@@ -9,6 +9,12 @@ import typer
 
 from transenc.cli import parse_tasks, quiet_progress_bars, recipe_from, say, user_errors
 from transenc.cli.app import app
+from transenc.cli.data_commands import (
+    ColumnOption,
+    MaxPairsOption,
+    NeighboursOption,
+    RandomOption,
+)
 from transenc.cli.options import (
     CacheSentencesOption,
     ChunkPairsOption,
@@ -20,6 +26,7 @@ from transenc.cli.options import (
 from transenc.data.readers import DEFAULT_CHUNK_PAIRS
 from transenc.data.sts import STS_TASKS
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
+from transenc.stages.mine import DEFAULT_NEIGHBOURS, DEFAULT_RANDOM
 
 ModelOption = Annotated[
     list[str] | None,
@@ -34,13 +41,24 @@ ModelOption = Annotated[
 
 @app.command()
 def bootstrap(
+    out: Annotated[Path, typer.Option(file_okay=False, help="Run directory (resumable).")],
     pairs: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Unlabeled pairs: a file, an STS data dir, 'pool', 'eval-pairs' or 'stsb:train'."
         ),
-    ],
-    out: Annotated[Path, typer.Option(file_okay=False, help="Run directory (resumable).")],
+    ] = None,
+    sentences: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Or plain sentences (see mine-pairs): the run mines its pairs from them first.",
+        ),
+    ] = None,
+    column: ColumnOption = None,
+    neighbours: NeighboursOption = DEFAULT_NEIGHBOURS,
+    random: RandomOption = DEFAULT_RANDOM,
+    mine_max_pairs: MaxPairsOption = 0,
     model: ModelOption = None,
     teacher: Annotated[
         list[str] | None,
@@ -63,8 +81,19 @@ def bootstrap(
         bool | None,
         typer.Option("--contrastive/--no-contrastive", help="Run the SimCSE stage first."),
     ] = None,
+    eval_gold: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Your gold set (see `transenc eval --help`; NAME=FILE names it), evaluated at "
+            "the start and after every round; repeatable."
+        ),
+    ] = None,
     select_on: Annotated[
-        str, typer.Option(help="'last' round (no labels read) or 'stsb-dev' (reads dev labels).")
+        str,
+        typer.Option(
+            help="'last' round (no gold read), 'stsb-dev', or a gold file: the round whose "
+            "bi-encoder scores best on it (reads that gold; recorded)."
+        ),
     ] = "last",
     force_from: Annotated[
         str | None, typer.Option(help="Redo from this stage, e.g. round-2/train-cross.")
@@ -84,7 +113,12 @@ def bootstrap(
         quiet_progress_bars()
     with user_errors():
         config = bootstrap_stage.BootstrapConfig(
-            pairs=pairs,
+            pairs=pairs or "",
+            sentences=str(sentences) if sentences else None,
+            sentence_column=column,
+            neighbours=neighbours,
+            random_partners=random,
+            mine_max_pairs=mine_max_pairs,
             out=out,
             models=model or ["default"],
             teachers=teacher or [],
@@ -93,6 +127,7 @@ def bootstrap(
             eval_tasks=parse_tasks(eval_tasks),
             data_dir=data_dir,
             select_on=select_on,
+            eval_gold=eval_gold or [],
             force=force,
             force_from=force_from,
             show_progress=progress,

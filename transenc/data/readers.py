@@ -139,8 +139,33 @@ Row = tuple[int, list[str]]  # (1-based line number, field values in the order a
 csv.field_size_limit(2**31 - 1)
 
 
+def tsv_quoting(path: Path) -> int:
+    """How a TSV file quotes: as csv writers do (a field in double quotes, ``""`` inside), or
+    not at all, a ``"`` being part of the text (many released TSV files; a quote-aware read of
+    those merges or splits their rows). Quote-aware unless that read gives a row whose field
+    count differs from the header's, or a field spanning lines, while the plain read does not."""
+
+    def consistent(quoting: int) -> bool:
+        rows = csv.reader(stream_lines(path), delimiter="\t", quoting=quoting)
+        width = None
+        for fields in rows:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue
+            width = width or len(fields)
+            # a field spanning lines is a quote left open, far likelier than a sentence with
+            # a line break in it
+            if len(fields) != width or any("\n" in f for f in fields):
+                return False
+        return True
+
+    if consistent(csv.QUOTE_MINIMAL) or not consistent(csv.QUOTE_NONE):
+        return csv.QUOTE_MINIMAL
+    return csv.QUOTE_NONE
+
+
 def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> Iterator[Row]:
-    reader = csv.reader(stream_lines(path), delimiter=delimiter)
+    quoting = tsv_quoting(path) if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(stream_lines(path), delimiter=delimiter, quoting=quoting)
     fields = next(reader)
     while not fields:  # blank lines before the header
         fields = next(reader)

@@ -34,6 +34,15 @@ def read_text(path: str | Path) -> str:
     return text
 
 
+def _open_binary(path: Path):
+    """The file's bytes, decompressed when it is gzipped (``.gz``)."""
+    if path.suffix.lower() == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
 def stream_lines(path: str | Path) -> Iterator[str]:
     """The lines of a UTF-8 text file, endings kept, read one at a time (memory does not grow
     with the file); errors as :func:`read_text`, raised when the reader gets there.
@@ -46,7 +55,7 @@ def stream_lines(path: str | Path) -> Iterator[str]:
         raise DataError(path, "file not found")
     seen_text = False
     try:
-        with path.open("rb") as handle:
+        with _open_binary(path) as handle:
             for number, raw in enumerate(handle, start=1):
                 try:
                     line = raw.decode("utf-8")
@@ -57,8 +66,9 @@ def stream_lines(path: str | Path) -> Iterator[str]:
                     line = line[1:]
                 seen_text = seen_text or bool(line.strip())
                 yield line
-    except OSError as err:
-        raise DataError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
+    except (OSError, EOFError) as err:  # EOFError: a gzip file cut short
+        reason = getattr(err, "strerror", None) or type(err).__name__
+        raise DataError(path, f"cannot be read ({reason})") from None
     if not seen_text:
         raise DataError(path, "file is empty")
 

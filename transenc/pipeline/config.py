@@ -11,8 +11,10 @@ from transenc.data.sts import STS_TASKS, load_sts_task
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
 from transenc.errors import TransencError
 from transenc.models import DEFAULT_MODEL, detect_kind, load_model, resolve_model
+from transenc.pipeline.names import MINED_DIR, MINED_PAIRS
 from transenc.pipeline.registry import parse_stage_ref
 from transenc.recipe import Recipe
+from transenc.stages.mine import DEFAULT_NEIGHBOURS, DEFAULT_RANDOM
 
 SELECTION_RULES = ("last", "stsb-dev")
 
@@ -30,7 +32,15 @@ class BootstrapConfig:
         recipe: hyper-parameters (see :class:`~transenc.recipe.Recipe`).
         eval_data: an STS data dir to evaluate on after every round, or ``None``.
         data_dir: the STS data dir that named corpora (``stsb:train``, ``pool``) come from.
-        select_on: ``last`` (default: no gold label is read) or ``stsb-dev``.
+        select_on: ``last`` (default: no gold label is read), ``stsb-dev``, or one of
+            ``eval_gold`` (a gold file, added to ``eval_gold`` if missing): the round whose
+            bi-encoders score best on it (recorded as reading gold).
+        sentences: plain sentences to mine the pairs from (instead of ``pairs``): the run's
+            first stage, ``mine`` (:mod:`transenc.stages.mine`), writes ``mined/pairs.tsv``.
+        sentence_column, neighbours, random_partners, mine_max_pairs: how they are read and
+            paired (each sentence with its nearest neighbours and random partners).
+        eval_gold: the user's gold sets (files, ``NAME=FILE``, STS task names), evaluated at
+            the start and after every round beside (or instead of) ``eval_data``.
         force: accept a changed corpus, model list or recipe under an existing run directory.
         force_from: redo this stage and all after it (``train-cross`` = round 1's,
             ``round-2/train-bi``, ``contrastive``, ...).
@@ -47,6 +57,12 @@ class BootstrapConfig:
     eval_data: Path | None = None
     data_dir: Path | None = None
     select_on: str = "last"
+    eval_gold: list[str] = field(default_factory=list)
+    sentences: str | None = None
+    sentence_column: str | None = None
+    neighbours: int = DEFAULT_NEIGHBOURS
+    random_partners: int = DEFAULT_RANDOM
+    mine_max_pairs: int = 0
     force: bool = False
     force_from: str | None = None
     eval_tasks: tuple[str, ...] = STS_TASKS
@@ -59,13 +75,26 @@ class BootstrapConfig:
         self.out = Path(self.out)
         if self.out.exists() and not self.out.is_dir():
             raise TransencError(f"{self.out}: is a file, not a run directory")
+        if self.sentences is not None:
+            if self.pairs:
+                raise TransencError("give --pairs or --sentences, not both")
+            if not Path(self.sentences).is_file():
+                raise TransencError(f"{self.sentences}: sentence file not found")
+            self.pairs = str(self.out / MINED_DIR / MINED_PAIRS)
+        elif not self.pairs:
+            raise TransencError("give --pairs (a pair corpus) or --sentences (to mine pairs from)")
         check_writable(self.out, "run directory")
         if not self.models:
             raise TransencError("give at least one --model")
-        if self.select_on not in SELECTION_RULES:
-            raise TransencError(
-                f"--select-on {self.select_on!r} unknown; use one of {', '.join(SELECTION_RULES)}"
-            )
+        self.eval_gold = list(self.eval_gold)
+        if self.select_on not in SELECTION_RULES and self.select_on not in self.eval_gold:
+            name = self.select_on.partition("=")[2] or self.select_on
+            if not Path(name).is_file() and name.lower() not in (*STS_TASKS, "sts"):
+                raise TransencError(
+                    f"--select-on {self.select_on!r}: not {', '.join(SELECTION_RULES)}, a gold "
+                    "file, nor one of --eval-gold"
+                )
+            self.eval_gold.append(self.select_on)
         if self.select_on == "stsb-dev" and self.eval_data is None and self.data_dir is None:
             raise TransencError("--select-on stsb-dev needs --eval-data or --data-dir")
         if self.eval_data is not None and not Path(self.eval_data).is_dir():
@@ -116,6 +145,26 @@ def check_models_load(config: BootstrapConfig) -> list[str]:
     for teacher, kind in zip(teachers, config.teacher_kinds, strict=True):
         load_model(teacher, kind)
     return teachers
+
+
+def gold_sets_of(config: BootstrapConfig, benchmarks: dict) -> dict:
+    """The user's gold sets (``--eval-gold``), read and checked; a name an ``--eval-data`` task
+    already has is refused (their columns would share a name)."""
+    from transenc.gold import read_gold_sets
+
+    sets = read_gold_sets(config.eval_gold, config.data_dir or config.eval_data)
+    clash = sorted(set(sets) & set(benchmarks))
+    if clash:
+        raise TransencError(
+            f"--eval-gold {', '.join(clash)}: already evaluated through --eval-data; "
+            "give it once, or name it NAME=FILE"
+        )
+    return sets
+
+
+def selection_sets(config: BootstrapConfig, gold: dict) -> list[str]:
+    """The gold sets the round is selected on (``--select-on`` a gold set), by name."""
+    return [name for name, s in gold.items() if s.spec == config.select_on]
 
 
 def stsb_dev_of(config: BootstrapConfig) -> dict | None:

@@ -16,6 +16,7 @@ from transenc.pipeline.config import (
     BootstrapConfig,
     BootstrapResult,
     check_models_load,
+    gold_sets_of,
     stsb_dev_of,
 )
 from transenc.pipeline.report import write_report
@@ -30,19 +31,26 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     say = (say or logger.info) if distributed.is_main() else _silent
     recipe, out = config.recipe, config.out
     # every input is read and checked before the run directory is created or changed
-    corpus = rundir.read_corpus(config)
     benchmarks = (
         evaluate.load_tasks(config.eval_data, config.eval_tasks) if config.eval_data else {}
     )
-    context = RunContext(config, Runner(config, say), corpus, benchmarks, stsb_dev_of(config))
+    context = RunContext(config, Runner(config, say), None, benchmarks, stsb_dev_of(config))
+    context.gold = gold_sets_of(config, benchmarks)
     context.teachers = check_models_load(config)
+    state = RunState(bis=[resolve_model(m) for m in config.models])
+    if config.sentences:  # the pairs come from a first stage: mined from the sentences
+        distributed.main_first(lambda: rundir.check_sentences(config))
+        for name in registry.names("before"):
+            context.runner.run_step(name, context, state)
+    corpus = context.corpus = rundir.read_corpus(config)
     distributed.main_first(lambda: rundir.prepare(config, corpus))
-    protocol = distributed.main_first(lambda: rundir.record_protocol(config, corpus, benchmarks))
+    protocol = distributed.main_first(
+        lambda: rundir.record_protocol(config, corpus, benchmarks, context.gold)
+    )
     say(
         f"corpus {corpus.name}: {len(corpus)} pairs, {len(corpus.sentences)} distinct sentences; "
         f"{context.count} model(s); {recipe.rounds} round(s); recipe {recipe.name}"
     )
-    state = RunState(bis=[resolve_model(m) for m in config.models])
     for name in registry.names("start"):
         context.runner.run_step(name, context, state)
     for _ in range(recipe.rounds):
@@ -51,7 +59,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
             context.runner.run_step(name, context, state)
 
     scores = context.dev_scores
-    selected = max(scores, key=scores.get) if config.select_on == "stsb-dev" else recipe.rounds
+    selected = max(scores, key=scores.get) if config.select_on != "last" else recipe.rounds
     final_bi, final_cross = distributed.main_first(
         lambda: rundir.publish_final(out, selected, context.count)
     )

@@ -16,6 +16,8 @@ START_DIR = "start"
 CONTRASTIVE_DIR = "contrastive"
 FINAL_DIR = "final"
 TEACHERS_DIR = "teachers"
+MINED_DIR = "mined"  # bootstrap --sentences: the pairs mined from them
+MINED_PAIRS = "pairs.tsv"
 
 
 def round_dir(number: int) -> str:

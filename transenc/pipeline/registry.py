@@ -1,7 +1,8 @@
 """The step registry: every step of a bootstrap run, declared once.
 
 A step has a name (what a recipe's ``[round] steps`` and ``--force-from`` call it), a phase
-(``start``: once before round 1; ``round``: a recipe may put it in a round; ``after``: closes
+(``before``: before the corpus is read, such as mining it from sentences; ``start``: once
+before round 1; ``round``: a recipe may put it in a round; ``after``: closes
 every round), what it needs from earlier steps and what it gives (names of
 :class:`~transenc.pipeline.state.RunState` fields), the offset its seeds take (see
 :meth:`~transenc.pipeline.runner.Runner.seed`) and the function that does it. The recipe's
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from transenc.errors import TransencError
 
-PHASES = ("start", "round", "after")
+PHASES = ("before", "start", "round", "after")
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,14 @@ def check_round_steps(steps, recipe=None, where: str = "recipe") -> None:
 
 def stage_kinds() -> list[str]:
     """What ``--force-from`` may name: the start steps, then round-N/ steps."""
-    return [*names("start"), *names("round"), *names("after")]
+    return [*names("before"), *names("start"), *names("round"), *names("after")]
 
 
 def parse_stage_ref(ref: str, rounds: int) -> tuple[int, str]:
     """``round-2/train-bi`` -> (2, 'train-bi'); ``train-cross`` -> (1, ...);
     ``contrastive`` -> (0, 'contrastive')."""
     round_part, _, kind = ref.rpartition("/")
-    start = names("start")
+    start = [*names("before"), *names("start")]
     number = 0 if kind in start else 1
     if round_part:
         if not round_part.startswith("round-") or not round_part[6:].isdigit():

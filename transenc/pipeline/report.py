@@ -28,8 +28,9 @@ def _header(config, corpus, selected, dev_scores, runner) -> list[str]:
     mutual = " (mutual distillation: labels averaged over models)" if len(config.models) > 1 else ""
     teachers = ", ".join(f"`{t}`" for t in config.teachers)
     by_round = ", ".join(f"{r}: {v:.2f}" for r, v in dev_scores.items())
+    on = "STS-B dev" if config.select_on == "stsb-dev" else f"`{config.select_on}`"
     selection = (
-        f" (STS-B dev by round: {by_round})"
+        f" ({on} by round: {by_round})"
         if dev_scores
         else " (no gold label was read during training)"
     )

@@ -22,6 +22,7 @@ from transenc.models import DEFAULT_MODEL
 from transenc.overlap import overlap_by_task
 from transenc.pipeline.names import (
     FINAL_DIR,
+    MINED_DIR,
     PAIRS_FILE,
     RECIPE_FILE,
     RUN_FILE,
@@ -37,6 +38,7 @@ IDENTITY = {
     "teachers": "teachers",
     "recipe_sha256": "recipe",
     "select_on": "selection rule",
+    "sentences": "sentences to mine",
 }
 
 
@@ -66,7 +68,36 @@ def identity_of(config, corpus: PairCorpus) -> dict:
         **({"teachers": teachers} if teachers else {}),
         "recipe_sha256": config.recipe.fingerprint(),
         "select_on": config.select_on,
+        **({"sentences": sentences_identity(config)} if config.sentences else {}),
     }
+
+
+def sentences_identity(config) -> dict:
+    """What the pairs of ``bootstrap --sentences`` are mined from and how."""
+    return {
+        "file": model_identity(config.sentences),
+        "sha256": checksum(config.sentences),
+        "column": config.sentence_column,
+        "neighbours": config.neighbours,
+        "random": config.random_partners,
+        "max_pairs": config.mine_max_pairs,
+    }
+
+
+def check_sentences(config) -> None:
+    """Before mining writes into the run directory: the folder is new, or a run directory whose
+    pairs were mined from the same sentences the same way (unless forced)."""
+    out = config.out
+    run_file = out / RUN_FILE
+    if run_file.is_file():
+        previous = json.loads(run_file.read_text()).get("sentences")
+        if previous != sentences_identity(config) and not config.force:
+            raise TransencError(
+                f"{out}: this run directory was made with different sentences to mine (or "
+                "another way of mining them); use another --out, or --force to redo"
+            )
+    elif not _fresh(config):
+        raise TransencError(f"{out}: exists and is not a transenc run directory")
 
 
 def check_identity(config, identity: dict) -> None:
@@ -82,8 +113,16 @@ def check_identity(config, identity: dict) -> None:
                 f"{out}: this run directory was made with a different "
                 f"{', '.join(IDENTITY[c] for c in changed)}; use another --out, or --force to redo"
             )
-    elif out.exists() and any(out.iterdir()):
+    elif not _fresh(config):
         raise TransencError(f"{out}: exists and is not a transenc run directory")
+
+
+def _fresh(config) -> bool:
+    """The run directory does not exist, is empty, or holds only what this run's first stage
+    (mining its pairs) wrote so far."""
+    out = config.out
+    own = {MINED_DIR} if config.sentences else set()
+    return not out.exists() or all(p.name in own for p in out.iterdir())
 
 
 def prepare(config, corpus: PairCorpus) -> None:
@@ -102,14 +141,21 @@ def prepare(config, corpus: PairCorpus) -> None:
     write_text_atomic(out / RUN_FILE, json.dumps(identity, indent=2) + "\n")
 
 
-def record_protocol(config, corpus: PairCorpus, benchmarks) -> dict:
+def record_protocol(config, corpus: PairCorpus, benchmarks, gold=None) -> dict:
     """What a quality claim about this run must say, added to ``run.json``: how many of each
-    evaluated task's pairs the training corpus holds, and whether any gold score was read."""
+    evaluated task's (and gold set's) pairs the training corpus holds, and whether any gold
+    score was read."""
+    gold = gold or {}
+    read = "none"
+    if config.select_on == "stsb-dev":
+        read = "STS-B dev scores, to select the round"
+    elif config.select_on != "last":
+        names = [n for n, s in gold.items() if s.spec == config.select_on]
+        read = f"gold set {', '.join(names)} ({config.select_on}), to select the round"
+    evaluated = {**(benchmarks or {}), **{name: s.corpus() for name, s in gold.items()}}
     protocol = {
-        "gold_scores_read": (
-            "STS-B dev scores, to select the round" if config.select_on == "stsb-dev" else "none"
-        ),
-        "overlap": overlap_by_task(corpus, benchmarks) if benchmarks else {},
+        "gold_scores_read": read,
+        "overlap": overlap_by_task(corpus, evaluated) if evaluated else {},
     }
     run_file = config.out / RUN_FILE
     identity = json.loads(run_file.read_text())

@@ -45,6 +45,7 @@ class RunContext:
     benchmarks: dict[str, PairCorpus]
     stsb_dev: dict[str, PairCorpus] | None = None
     teachers: list[str] = field(default_factory=list)  # resolved, in --teacher order
+    gold: dict = field(default_factory=dict)  # the user's gold sets by name (--eval-gold)
     teacher_labels: dict[str, dict[str, Path]] = field(
         default_factory=lambda: {"bi": {}, "cross": {}}
     )

@@ -12,9 +12,12 @@ stage, finds its manifest and derives its seed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from transenc import objectives
+from transenc.pipeline.config import selection_sets
 from transenc.pipeline.names import (
     BI_LABELS,
     BI_TARGETS,
@@ -22,6 +25,8 @@ from transenc.pipeline.names import (
     CROSS_LABELS,
     LATE_LABELS,
     METRICS_FILE,
+    MINED_DIR,
+    MINED_PAIRS,
     START_DIR,
     TEACHERS_DIR,
     model_dir_name,
@@ -31,6 +36,7 @@ from transenc.stages import (
     contrastive,
     evaluation,
     label,
+    mine,
     mix,
     train_bi,
     train_cross,
@@ -88,13 +94,16 @@ def evaluate_models(context, step, number, folder, models, tasks) -> dict:
     """Scores of every (name, kind, path) in ``models`` on ``tasks``, in ``folder/metrics.json``;
     models unchanged since the stage last ran keep their recorded scores."""
     runner = context.runner
+    gold = context.gold
     eval_config = evaluation.RoundEvalConfig(
         models={name: path for name, _, path in models},
         kinds={name: kind for name, kind, _ in models},
-        tasks=sorted(tasks),
+        gold={name: s.source for name, s in gold.items()},
+        tasks=sorted(tasks) + sorted(gold),
         data=str(context.config.eval_data),
         output=folder / METRICS_FILE,
         benchmarks=tasks,
+        gold_sets=gold,
         show_progress=context.config.show_progress,
     )
     stage = stage_for(eval_config, f"{folder.name}/eval", folder / "eval.manifest.json")
@@ -111,11 +120,40 @@ def add_rows(context, label_text: str, metrics: dict) -> None:
     context.table.update({f"{label_text} {name}": row for name, row in metrics.items()})
 
 
+# --- before the corpus is read -----------------------------------------------------------------
+
+
+def mine_step(context, state) -> None:
+    """``bootstrap --sentences``: the corpus is mined from the sentences by every model and bi
+    teacher together (the mean of their cosines: the neighbours they agree on)."""
+    config, recipe = context.config, context.recipe
+    if not config.sentences:
+        return
+    folder = context.out / MINED_DIR
+    bi_teachers = [
+        t for t, k in zip(context.teachers, config.teacher_kinds, strict=True) if k == "bi"
+    ]
+    mine_config = mine.MineConfig(
+        sentences=Path(config.sentences),
+        models=[*state.bis, *bi_teachers],
+        output=folder / MINED_PAIRS,
+        column=config.sentence_column,
+        neighbours=config.neighbours,
+        random=config.random_partners,
+        max_pairs=config.mine_max_pairs,
+        seed=context.runner.seed("mine", 0),
+        batch_size=recipe.label_batch_size,
+        precision=recipe.label_precision,
+        show_progress=config.show_progress,
+    )
+    context.runner.run_stage("mine", 0, folder, "mine", mine, mine_config)
+
+
 # --- before round 1 ----------------------------------------------------------------------------
 
 
 def eval_start(context, state) -> None:
-    if not context.benchmarks:
+    if not context.benchmarks and not context.gold:
         return
     config = context.config
     teachers = [
@@ -321,20 +359,23 @@ def _live_teacher(recipe) -> tuple[str, ...]:
 
 def eval_round(context, state) -> None:
     tasks = {**context.benchmarks, **(context.stsb_dev or {})}
-    if not tasks:
+    if not tasks and not context.gold:
         return
     models = named("bi", state.bis) + named("cross", state.crosses) + named("late", state.lates)
     metrics = evaluate_models(context, "eval", state.number, state.folder, models, tasks)
     add_rows(context, f"round {state.number}", metrics)
-    if context.stsb_dev is not None:
+    selecting = ["stsb-dev"] if context.stsb_dev is not None else []
+    selecting += selection_sets(context.config, context.gold)
+    if selecting:  # the round is chosen on these: the bi-encoders' mean over them
         context.dev_scores[state.number] = float(
-            np.mean([v["stsb-dev"] for k, v in metrics.items() if k.startswith("bi")])
+            np.mean([v[s] for k, v in metrics.items() if k.startswith("bi") for s in selecting])
         )
 
 
 # --- the registry entries ----------------------------------------------------------------------
 
 for _step in (
+    Step("mine", "before", mine_step),
     Step("eval-start", "start", eval_start),
     Step("label-teacher", "start", label_teacher),
     Step("contrastive", "start", contrastive_step),

@@ -1,0 +1,175 @@
+"""From sentences to pairs: each sentence with its nearest neighbours and with random partners.
+
+The loop learns from pairs across the similarity range: near neighbours by the model's cosine
+(paraphrases, related sentences) give the high end, random partners the low end. Each distinct
+sentence gets its ``neighbours`` nearest others and ``random`` random partners; a pair never
+pairs a sentence with itself and each unordered pair is kept once (its first finding: as a
+neighbour before as a random partner). With several models the cosine is their mean (their
+normalised embeddings, each scaled by 1/sqrt(M), concatenated).
+
+The search is exact and in blocks: ``block_rows`` sentences at a time against ``block_cols`` at
+a time, keeping a running top-k, so memory holds one block of similarities
+(``block_rows x block_cols`` floats) and the embeddings, never the full similarity matrix. The
+result does not depend on the block sizes (ties aside, which a float cosine rarely has).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from transenc.data.readers import tsv_quoting
+from transenc.data.textfile import stream_lines
+from transenc.errors import DataError
+
+SENTENCE_COLUMNS = ("sentence", "text")
+DEFAULT_BLOCK_ROWS = 1024
+DEFAULT_BLOCK_COLS = 65536
+NEIGHBOUR, RANDOM = "neighbour", "random"
+
+
+def read_sentences(path: str | Path, column: str | None = None) -> list[str]:
+    """The distinct sentences of a file, in order of first appearance: a ``.txt`` file (one a
+    line), or TSV/CSV/JSONL with a ``sentence`` or ``text`` column (``column`` to choose);
+    ``.gz`` for any of them. Blank lines and empty sentences are skipped."""
+    path = Path(path)
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    fmt = suffixes[-1] if suffixes else ".txt"
+    if fmt == ".txt":
+        rows = ((n, line.strip()) for n, line in enumerate(stream_lines(path), start=1))
+    elif fmt in (".tsv", ".csv"):
+        rows = _delimited(path, "\t" if fmt == ".tsv" else ",", column)
+    elif fmt == ".jsonl":
+        rows = _jsonl(path, column)
+    else:
+        raise DataError(path, "sentences come in .txt, .tsv, .csv or .jsonl (optionally .gz)")
+    distinct = dict.fromkeys(text for _, text in rows if text)
+    if len(distinct) < 2:
+        raise DataError(path, f"holds {len(distinct)} distinct sentence(s); mining needs 2")
+    return list(distinct)
+
+
+def _pick(path: Path, names: list[str], column: str | None, line: int) -> str:
+    wanted = [column] if column else list(SENTENCE_COLUMNS)
+    for name in wanted:
+        if name in names:
+            return name
+    raise DataError(
+        path, f"no column {' or '.join(map(repr, wanted))} (it has {', '.join(names)})", line
+    )
+
+
+def _delimited(path: Path, delimiter: str, column: str | None):
+    quoting = tsv_quoting(path) if delimiter == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(stream_lines(path), delimiter=delimiter, quoting=quoting)
+    header = [h.strip() for h in next(reader)]
+    position = header.index(_pick(path, header, column, 1))
+    for fields in reader:
+        if len(fields) > position:
+            yield reader.line_num, fields[position].strip()
+
+
+def _jsonl(path: Path, column: str | None):
+    name = None
+    for number, line in enumerate(stream_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(path, f"invalid JSON ({err.msg})", number) from None
+        if not isinstance(record, dict):
+            raise DataError(path, "expected a JSON object", number)
+        name = name or _pick(path, list(record), column, number)
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            raise DataError(path, f"{name} is not a text", number)
+        yield number, (value or "").strip()
+
+
+# --- the search ----------------------------------------------------------------------------
+
+
+def nearest(
+    embeddings: torch.Tensor,
+    k: int,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
+    block_cols: int = DEFAULT_BLOCK_COLS,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each row's ``k`` most similar other rows by dot product (the embeddings normalised:
+    cosine), as (indices, similarities), each ``n x k``, most similar first."""
+    n = len(embeddings)
+    k = min(k, n - 1)
+    all_index = torch.empty((n, k), dtype=torch.long)
+    all_value = torch.empty((n, k), dtype=embeddings.dtype)
+    for start in range(0, n, block_rows):
+        rows = embeddings[start : start + block_rows]
+        best_value = torch.full((len(rows), k), -math.inf, dtype=embeddings.dtype)
+        best_index = torch.zeros((len(rows), k), dtype=torch.long)
+        for col in range(0, n, block_cols):
+            sims = rows @ embeddings[col : col + block_cols].T
+            # a sentence is not its own neighbour
+            own = torch.arange(start, start + len(rows))
+            inside = (own >= col) & (own < col + sims.shape[1])
+            sims[inside.nonzero().squeeze(1), (own[inside] - col)] = -math.inf
+            block = torch.topk(sims, min(k, sims.shape[1]), dim=1, sorted=False)
+            value = torch.cat([best_value, block.values], dim=1)
+            index = torch.cat([best_index, block.indices + col], dim=1)
+            # equal similarities go to the lower index, whatever the blocks
+            order = torch.argsort(index, dim=1, stable=True)
+            value, index = value.gather(1, order), index.gather(1, order)
+            top = torch.topk(value, k, dim=1, sorted=True)
+            best_value, best_index = top.values, index.gather(1, top.indices)
+        all_index[start : start + len(rows)] = best_index
+        all_value[start : start + len(rows)] = best_value
+    return all_index, all_value
+
+
+@dataclass
+class MinedPairs:
+    first: np.ndarray  # sentence positions
+    second: np.ndarray
+    kinds: list[str]  # neighbour or random, per pair
+    cosines: np.ndarray
+
+
+def mine(
+    embeddings: torch.Tensor,
+    neighbours: int,
+    random_partners: int,
+    seed: int,
+    max_pairs: int = 0,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
+    block_cols: int = DEFAULT_BLOCK_COLS,
+) -> MinedPairs:
+    """The pairs of the normalised ``embeddings``' rows: neighbours, then random partners, each
+    unordered pair once; ``max_pairs`` (0: all) keeps a seeded random subset in order."""
+    n = len(embeddings)
+    found: dict[tuple[int, int], str] = {}
+    if neighbours > 0:
+        index, _ = nearest(embeddings, neighbours, block_rows, block_cols)
+        for i, row in enumerate(index.tolist()):
+            for j in row:
+                found.setdefault((min(i, j), max(i, j)), NEIGHBOUR)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        if random_partners <= 0:
+            break
+        partners = rng.choice(n - 1, size=min(random_partners, n - 1), replace=False)
+        for j in partners.tolist():
+            j = j + 1 if j >= i else j  # every index but i
+            found.setdefault((min(i, j), max(i, j)), RANDOM)
+    pairs = list(found)
+    if max_pairs and len(pairs) > max_pairs:
+        keep = np.sort(rng.choice(len(pairs), size=max_pairs, replace=False))
+        pairs = [pairs[k] for k in keep]
+    first = np.array([a for a, _ in pairs], dtype=np.int64)
+    second = np.array([b for _, b in pairs], dtype=np.int64)
+    cosines = (embeddings[first] * embeddings[second]).sum(dim=1).double().numpy()
+    return MinedPairs(first, second, [found[p] for p in pairs], cosines)
