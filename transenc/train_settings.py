@@ -21,7 +21,8 @@ class TrainSettings:
     batch_size: int = 32
     learning_rate: float = 2e-5
     warmup_ratio: float = 0.1
-    max_length: int = 64
+    # tokens, or "auto": the length covering 99% of the stage's inputs (transenc.lengths)
+    max_length: int | str = 64
     precision: str = "fp32"
     # off by default: measured on STS-B train it cost a cross-encoder 1.1 points
     # (bench.suite.training)
@@ -42,8 +43,14 @@ class TrainSettings:
             raise TransencError(f"recipe [{section}] learning_rate must be in (0, 1)")
         if not 0 <= self.warmup_ratio < 1:
             raise TransencError(f"recipe [{section}] warmup_ratio must be in [0, 1)")
-        if self.max_length < 4:
-            raise TransencError(f"recipe [{section}] max_length must be at least 4")
+        if self.max_length != "auto" and (
+            isinstance(self.max_length, bool)
+            or not isinstance(self.max_length, int)
+            or self.max_length < 4
+        ):
+            raise TransencError(
+                f'recipe [{section}] max_length must be a whole number of at least 4, or "auto"'
+            )
         if self.precision not in PRECISIONS:
             raise TransencError(
                 f"recipe [{section}] precision must be one of {', '.join(PRECISIONS)}"
@@ -83,6 +90,8 @@ def check_section(value, name: str, source: str) -> None:
         raise TransencError(f"{source}: unknown key(s) in [{name}]: {', '.join(bad)}")
     defaults = TrainSettings()
     for key, item in value.items():
+        if key == "max_length" and item == "auto":
+            continue
         check_type(item, getattr(defaults, key), f"[{name}] {key}", source)
 
 

@@ -138,6 +138,9 @@ def bootstrap(
     if result.table:
         typer.echo(format_table(with_gains(result.table)))
         typer.echo(bootstrap_stage.protocol_line(result))
+    for label, row in result.fidelity.items():
+        values = ", ".join(f"{name} {value:.4f}" for name, value in row.items())
+        typer.echo(f"fidelity (label-free), {label}: {values}")
     typer.echo(f"report: {result.report}")
 
 

@@ -134,6 +134,7 @@ class BootstrapResult:
     stages_skipped: list[str]
     corpus: str = ""
     protocol: dict = field(default_factory=dict)
+    fidelity: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def check_models_load(config: BootstrapConfig) -> list[str]:

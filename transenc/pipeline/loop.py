@@ -19,7 +19,7 @@ from transenc.pipeline.config import (
     gold_sets_of,
     stsb_dev_of,
 )
-from transenc.pipeline.report import write_report
+from transenc.pipeline.report import write_fidelity, write_report
 from transenc.pipeline.runner import Runner
 from transenc.pipeline.state import RunContext, RunState
 
@@ -63,9 +63,10 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     final_bi, final_cross = distributed.main_first(
         lambda: rundir.publish_final(out, selected, context.count)
     )
+    fidelity = distributed.main_first(lambda: write_fidelity(out, recipe.rounds, context.count))
     report = distributed.main_first(
         lambda: write_report(
-            config, corpus, context.table, selected, scores, context.runner, protocol
+            config, corpus, context.table, selected, scores, context.runner, protocol, fidelity
         )
     )
     say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
@@ -81,6 +82,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         runner.skipped,
         f"{corpus.name} ({len(corpus)} pairs)",
         protocol,
+        fidelity,
     )
 
 

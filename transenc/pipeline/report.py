@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from transenc import evaluate
 from transenc.atomic import write_text_atomic
 from transenc.overlap import markdown as overlap_markdown
+from transenc.pipeline import fidelity
 from transenc.pipeline.names import PLOT_FILE, RECIPE_FILE, REPORT_FILE
 from transenc.report_plot import plot_rounds
 
@@ -48,10 +50,24 @@ def _header(config, corpus, selected, dev_scores, runner) -> list[str]:
     ]
 
 
-def write_report(config, corpus, table, selected, dev_scores, runner, protocol) -> Path:
+def write_fidelity(out: Path, rounds: int, count: int) -> dict:
+    table = fidelity.round_fidelity(out, rounds, count)
+    write_text_atomic(out / fidelity.FIDELITY_FILE, json.dumps(table, indent=2) + "\n")
+    return table
+
+
+def write_report(
+    config, corpus, table, selected, dev_scores, runner, protocol, fidelity_table=None
+) -> Path:
     lines = _header(config, corpus, selected, dev_scores, runner)
     if table:
-        lines += ["## Spearman x100 per round", "", evaluate.markdown_table(table), ""]
+        lines += ["## Scores x100 per round", "", evaluate.markdown_table(table), ""]
+        lines += [
+            "STS tasks: Spearman; gold sets: their primary metric (graded Spearman, binary "
+            "average precision, reranking MAP); avg: the mean of the columns.",
+            "",
+        ]
+    lines += fidelity.markdown(fidelity_table or {})
     plot = plot_rounds(table, config.out / PLOT_FILE) if table else None
     if plot is not None:
         lines += [f"![Spearman per round]({PLOT_FILE})", ""]

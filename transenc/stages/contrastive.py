@@ -14,6 +14,7 @@ from pathlib import Path
 from transenc.atomic import check_writable
 from transenc.data.readers import resolve_corpus
 from transenc.distributed import world_size
+from transenc.lengths import resolved
 from transenc.models import load_bi_encoder
 from transenc.stages.declare import input_field, output_field, runtime_field
 from transenc.train_settings import TrainSettings, contrastive_defaults
@@ -42,6 +43,7 @@ class ContrastiveResult:
     sentences: int
     seconds: float
     train_loss: float
+    length: str = ""  # with max_length "auto": what was chosen and what it covers
 
 
 def run(config: ContrastiveConfig) -> ContrastiveResult:
@@ -51,13 +53,14 @@ def run(config: ContrastiveConfig) -> ContrastiveResult:
     sentences = resolve_corpus(str(config.pairs), config.data_dir).sentences
     seed_everything(config.seed)
     model = load_bi_encoder(config.model)
+    settings, length_note = resolved(config.settings, model, sentences, pairs=False)
     loss = fit(
         model,
         {"anchor": sentences, "positive": sentences},
         # under torchrun each process holds 1/N of the batch: gather the others' embeddings so
         # the in-batch negatives are the whole batch, as in one process
         losses.MultipleNegativesRankingLoss(model, gather_across_devices=world_size() > 1),
-        config.settings,
+        settings,
         config.seed,
         config.show_progress,
         batch_sampler="no_duplicates",
@@ -68,9 +71,11 @@ def run(config: ContrastiveConfig) -> ContrastiveResult:
         [
             f"start: `{config.model}`",
             f"unsupervised SimCSE on {len(sentences)} distinct sentences of `{config.pairs}`",
-            f"settings: {config.settings}",
+            f"settings: {settings}" + (f" ({length_note})" if length_note else ""),
             f"seed: {config.seed}",
         ],
     )
     save_model(model, config.output, card)
-    return ContrastiveResult(config.output, len(sentences), time.time() - started, loss)
+    return ContrastiveResult(
+        config.output, len(sentences), time.time() - started, loss, length_note
+    )

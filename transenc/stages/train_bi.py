@@ -58,6 +58,7 @@ def run(config: TrainBiConfig) -> TrainResult:
         labels_are="cross-encoder scores",
         load=load_bi_encoder,
         columns=pair_columns,
+        scores_as="bi",
         loss=lambda model: dual_reg.wrap(
             objective.build(model, params, teacher), model, regularise
         ),

@@ -67,6 +67,7 @@ def run(config: TrainCrossConfig) -> TrainResult:
         labels_are="bi-encoder cosines",
         load=load_cross_encoder,
         columns=columns,
+        reads_pairs=True,
         loss=lambda model: objective.build(model, params),
         loss_note=f"{objective.description} (label map `{config.label_map}`), "
         f"{'both pair orders' if config.both_orders else 'one pair order'}",

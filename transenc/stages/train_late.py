@@ -50,6 +50,7 @@ def run(config: TrainLateConfig) -> TrainResult:
         labels_are="cross-encoder scores",
         load=load_late_encoder,
         columns=pair_columns,
+        scores_as="late",
         loss=lambda model: objective.build(model, params),
         loss_note=f"{objective.description}; pairs scored by symmetric mean MaxSim",
     )

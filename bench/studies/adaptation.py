@@ -1,0 +1,254 @@
+"""Study: adapting all-MiniLM-L6-v2 to domains outside STS, against sentence-transformers' own
+unsupervised methods, from the same start, in one invocation.
+
+Domains (``../shared/data/domains``; their README says where each comes from):
+
+- ``mqp``: medical patient questions, binary. Split by source question (a seeded hash of the
+  first sentence): adapt on one half's unlabeled pairs, evaluate on the other half's gold.
+- ``ukp``: argument sentences on 28 technology topics, binary (``gold.tsv``) and graded
+  (``gold_graded.tsv``). Split by topic (a seeded hash of the topic).
+- ``parade``: computer-science definitions, graded 0-3: adapt on the 7,550 unlabeled train
+  pairs, evaluate on the test split (no pair shared).
+
+Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold label in training:
+
+- ``zero-shot``: the model as it is; ``mpnet``: all-mpnet-base-v2 as it is;
+- ``simcse``: unsupervised SimCSE (MultipleNegativesRankingLoss on (s, s)) on the adapt side's
+  sentences, 1 epoch, batch 64, lr 3e-5 (transenc's contrastive stage);
+- ``tsdae``: TSDAE (DenoisingAutoEncoderLoss, 60% of words deleted, tied decoder) on the same
+  sentences, 1 epoch, batch 8, lr 3e-5 (its documented settings);
+- ``transenc``: ``bootstrap --recipe adapt`` on the adapt side's pairs; ``transenc-mpnet``: the
+  same with ``--teacher mpnet``; ``transenc-mined``: ``bootstrap --sentences`` on the adapt
+  side's sentences (pairs mined by MiniLM), recipe ``adapt``.
+
+Each finished row appends a record; rerunning skips recorded (domain, row, seed) and resumes
+an interrupted bootstrap. ``python -m bench.report`` tabulates them in BENCHMARKS.md.
+
+    python -m bench.studies.adaptation --seeds 1 2 3 --out runs/adapt \\
+        --domains-dir ../shared/data/domains
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from bench.common import RESULTS_DIR, record
+
+DOMAINS = ("mqp", "ukp", "parade")
+ROWS = ("zero-shot", "mpnet", "transenc", "transenc-mpnet", "simcse", "tsdae", "transenc-mined")
+RECIPE = "adapt"
+
+
+def _half(key: str, seed: int = 0) -> int:
+    return hashlib.sha256(f"{seed}:{key}".encode()).digest()[0] % 2
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", quoting=3, keep_default_na=False)
+
+
+def prepare(domain: str, root: Path, out: Path) -> dict:
+    """Writes the domain's adapt pairs, adapt sentences and eval gold file(s) under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    if domain == "parade":
+        adapt = _read(root / "parade" / "gold_train.tsv")
+        golds = {"parade": _read(root / "parade" / "gold.tsv")}
+        split = "train split -> test split"
+    elif domain == "mqp":
+        frame = _read(root / "mqp" / "gold.tsv")
+        side = frame.sentence1.map(_half)
+        adapt, golds = frame[side == 0], {"mqp": frame[side == 1]}
+        split = "source-question halves (seeded hash of the first sentence)"
+    else:
+        raw = _read(root / "ukp_aspect" / "raw" / "UKP_ASPECT.tsv")
+        topic = {
+            (a.strip(), b.strip()): t
+            for t, a, b in zip(raw.topic, raw.sentence_1, raw.sentence_2, strict=True)
+        }
+        golds = {}
+        for name, file in (("ukp", "gold.tsv"), ("ukp-graded", "gold_graded.tsv")):
+            frame = _read(root / "ukp_aspect" / file)
+            keys = [
+                topic.get((a, b), topic.get((b, a), a))
+                for a, b in zip(frame.sentence1, frame.sentence2, strict=True)
+            ]
+            side = pd.Series([_half(k) for k in keys], index=frame.index)
+            golds[name] = frame[side == 1]
+            if name == "ukp":
+                adapt = frame[side == 0]
+        split = "topic halves (seeded hash of the topic)"
+    adapt[["sentence1", "sentence2"]].to_csv(out / "adapt_pairs.tsv", sep="\t", index=False)
+    sentences = list(dict.fromkeys([*adapt.sentence1, *adapt.sentence2]))
+    (out / "adapt_sentences.txt").write_text("\n".join(sentences) + "\n")
+    gold_files = {}
+    for name, frame in golds.items():
+        path = out / f"gold_{name}.tsv"
+        frame.to_csv(path, sep="\t", index=False)
+        gold_files[name] = str(path)
+    return {
+        "pairs": str(out / "adapt_pairs.tsv"),
+        "sentences": str(out / "adapt_sentences.txt"),
+        "gold": gold_files,
+        "adapt_pairs": len(adapt),
+        "adapt_sentences": len(sentences),
+        "split": split,
+    }
+
+
+def evaluate(model: str, gold: dict[str, str]) -> dict:
+    from transenc import gold_eval
+
+    result = gold_eval.run(gold_eval.GoldEvalConfig(model=model, gold=list(gold.values())))
+    return {name: result.metrics[Path(path).stem] for name, path in gold.items()}
+
+
+def train_simcse(sentences: str, output: Path, seed: int) -> str:
+    from transenc.stages import contrastive
+    from transenc.train_settings import contrastive_defaults
+
+    corpus = output.parent / "sentence_pairs.tsv"  # the contrastive stage reads a pair corpus
+    lines = Path(sentences).read_text().splitlines()
+    pd.DataFrame({"sentence1": lines, "sentence2": lines}).to_csv(corpus, sep="\t", index=False)
+    settings = contrastive_defaults()
+    settings.precision = "auto"
+    contrastive.run(
+        contrastive.ContrastiveConfig(
+            model="default", pairs=str(corpus), output=output, settings=settings, seed=seed
+        )
+    )
+    return str(output)
+
+
+def train_tsdae(sentences: str, output: Path, seed: int) -> str:
+    from sentence_transformers.sentence_transformer.losses import DenoisingAutoEncoderLoss
+
+    from transenc.models import load_bi_encoder, resolve_model
+    from transenc.train_settings import TrainSettings
+    from transenc.training import fit, save_model, seed_everything
+
+    lines = Path(sentences).read_text().splitlines()
+    rng = random.Random(seed)
+
+    def damaged(text: str) -> str:  # TSDAE's noise: 60% of the words deleted
+        words = text.split()
+        kept = [w for w in words if rng.random() > 0.6]
+        return " ".join(kept or [rng.choice(words)])
+
+    seed_everything(seed)
+    model = load_bi_encoder(resolve_model("default"))
+    loss = DenoisingAutoEncoderLoss(model, tie_encoder_decoder=True)
+    settings = TrainSettings(
+        epochs=1,
+        batch_size=8,
+        learning_rate=3e-5,
+        warmup_ratio=0.0,
+        max_length=128,
+        precision="auto",
+    )
+    fit(
+        model,
+        {"damaged": [damaged(s) for s in lines], "original": lines},
+        loss,
+        settings,
+        seed,
+        False,
+    )
+    save_model(model, output, "# TSDAE baseline (bench.studies.adaptation)\n")
+    return str(output)
+
+
+def train_transenc(data: dict, folder: Path, seed: int, teacher: bool, mined: bool) -> dict:
+    from transenc import bootstrap
+    from transenc.recipe import load_recipe
+
+    config = bootstrap.BootstrapConfig(
+        pairs="" if mined else data["pairs"],
+        sentences=data["sentences"] if mined else None,
+        out=folder,
+        teachers=["mpnet"] if teacher else [],
+        recipe=load_recipe(RECIPE).with_overrides(seed=seed),
+    )
+    result = bootstrap.run(config, say=print)
+    return {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
+
+
+def done(domain: str, row: str, seed: int) -> bool:
+    path = RESULTS_DIR / "adaptation.jsonl"
+    if not path.is_file():
+        return False
+    for line in path.read_text().splitlines():
+        figures = json.loads(line)["figures"]
+        if (figures["domain"], figures["row"], figures["seed"]) == (domain, row, seed):
+            return True
+    return False
+
+
+def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
+    folder = out / domain / f"{row}-seed{seed}"
+    started = time.time()
+    models: dict[str, str] = {}
+    if row == "zero-shot":
+        models = {"bi": "default"}
+    elif row == "mpnet":
+        models = {"bi": "mpnet"}
+    elif row == "simcse":
+        models = {"bi": train_simcse(data["sentences"], folder / "bi", seed)}
+    elif row == "tsdae":
+        models = {"bi": train_tsdae(data["sentences"], folder / "bi", seed)}
+    else:
+        models = train_transenc(
+            data, folder, seed, teacher=row == "transenc-mpnet", mined=row == "transenc-mined"
+        )
+    trained = time.time() - started
+    scores = {kind: evaluate(path, data["gold"]) for kind, path in models.items()}
+    return {
+        "domain": domain,
+        "row": row,
+        "seed": seed,
+        "trained_on": "none"
+        if row in ("zero-shot", "mpnet")
+        else (
+            "the adapt side's sentences"
+            if row in ("simcse", "tsdae", "transenc-mined")
+            else "the adapt side's unlabeled pairs"
+        ),
+        "evaluated": f"the other side's gold ({data['split']})",
+        "gold_read_in_training": "none",
+        "adapt_pairs": data["adapt_pairs"],
+        "adapt_sentences": data["adapt_sentences"],
+        "train_seconds": round(trained, 1),
+        "scores": scores,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", nargs="+", default=list(DOMAINS), choices=DOMAINS)
+    parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=ROWS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--domains-dir", type=Path, default=Path("../shared/data/domains"))
+    parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
+    args = parser.parse_args()
+    for seed in args.seeds:
+        for domain in args.domains:
+            data = prepare(domain, args.domains_dir, args.out / domain)
+            for row in args.rows:
+                if row in ("zero-shot", "mpnet") and seed != args.seeds[0]:
+                    continue  # no training: one seed says it all
+                if done(domain, row, seed):
+                    print(f"[skip] {domain} {row} seed {seed}: recorded")
+                    continue
+                figures = run_row(domain, row, seed, data, args.out)
+                record("adaptation", figures)
+                print(json.dumps(figures["scores"]))
+
+
+if __name__ == "__main__":
+    main()
