@@ -324,3 +324,71 @@ def test_a_run_directory_with_a_format_1_recipe_resumes_and_saves_format_2(
     again = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
     assert not again.stages_run
     assert (out / "recipe.toml").read_text().splitlines()[1] == "format = 2"
+
+
+# --- lengths that fit the corpus, and fidelity -------------------------------------------------
+
+
+def test_max_length_auto_covers_the_corpus_and_is_recorded(pairs_file, tiny_bi, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.recipe import TrainSettings
+
+    auto = TrainSettings(
+        epochs=1, batch_size=8, learning_rate=1e-4, warmup_ratio=0.1, max_length="auto"
+    )
+    recipe = tiny_recipe(rounds=1, contrastive=False, cross=auto, bi=auto)
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    corpus = read_labels(out / "round-1" / "bi_labels.tsv")
+    tokenizer = SentenceTransformer(str(tiny_bi), device="cpu").tokenizer
+    sentence_lengths = [len(ids) for ids in tokenizer(corpus.sentences)["input_ids"]]
+    pair_lengths = [len(ids) for ids in tokenizer(corpus.sentence1, corpus.sentence2)["input_ids"]]
+    for stage, lengths in (("train-bi", sentence_lengths), ("train-cross", pair_lengths)):
+        metrics = json.loads((out / "round-1" / f"{stage}.manifest.json").read_text())["metrics"]
+        expected = int(np.percentile(lengths, 99, method="higher"))
+        assert metrics["max_length"] == expected, stage
+        assert metrics["length"].startswith(f"auto: {expected} tokens cover")
+    # anything but a whole number or "auto" is refused
+    with pytest.raises(
+        TransencError, match='max_length must be a whole number of at least 4, or "auto"'
+    ):
+        TrainSettings(max_length="long").check("bi")
+
+
+def test_fidelity_is_the_students_spearman_with_its_targets(pairs_file, tiny_bi, tmp_path):
+    from scipy.stats import spearmanr
+    from sentence_transformers import SentenceTransformer
+
+    recipe = tiny_recipe(rounds=1, contrastive=False, cross_label_weight=0.5)
+    out = tmp_path / "run"
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    targets = read_labels(out / "round-1" / "bi_targets.tsv")
+    student = SentenceTransformer(str(out / "round-1" / "bi"), device="cpu")
+    first = student.encode(targets.sentence1, normalize_embeddings=True)
+    second = student.encode(targets.sentence2, normalize_embeddings=True)
+    expected = spearmanr((first * second).sum(axis=1), targets.scores).statistic
+    assert result.fidelity["round 1"]["bi"] == pytest.approx(expected, abs=1e-3)
+    bi_labels = read_labels(out / "round-1" / "bi_labels.tsv").scores
+    cross_labels = read_labels(out / "round-1" / "cross_labels.tsv").scores
+    expected = spearmanr(cross_labels, bi_labels).statistic
+    assert result.fidelity["round 1"]["cross"] == pytest.approx(expected, abs=1e-4)
+    assert json.loads((out / "fidelity.json").read_text()) == result.fidelity
+    assert "## Fidelity (label-free)" in (out / "report.md").read_text()
+
+
+def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
+    from transenc.recipe import load_recipe
+
+    adapt = load_recipe("adapt")
+    assert adapt.bi.max_length == adapt.cross.max_length == "auto"
+    small = {"batch_size": 8, "epochs": 1.0}
+    recipe = Recipe.from_dict(
+        {
+            **adapt.to_dict(),
+            "bi": {**vars(adapt.bi), **small},
+            "cross": {**vars(adapt.cross), **small},
+        }
+    )
+    result = bootstrap.run(config(pairs_file, tmp_path / "run", [tiny_bi], recipe=recipe))
+    assert result.final_bi[0].is_dir() and result.fidelity["round 1"]["bi"] > 0
