@@ -40,8 +40,11 @@ def latest_records() -> dict[str, dict[str, dict]]:
         for line in path.read_text().splitlines():
             if line.strip():
                 entry = json.loads(line)
-                seed = entry["figures"].get("seed")
+                figures = entry["figures"]
+                seed = figures.get("seed")
                 key = entry["command"] + ("" if seed is None else f" (seed {seed})")
+                # a study that records one row per (domain, method): each is its own record
+                key += "".join(f" ({figures[k]})" for k in ("domain", "row") if k in figures)
                 found.setdefault(entry["benchmark"], {})[key] = entry
     return {
         name: dict(sorted(entries.items(), key=lambda item: bool(item[1].get("quick"))))
@@ -324,12 +327,72 @@ def objectives(f: dict) -> str:
     return objectives_table(f["runs"])
 
 
+def adaptation(entries: list[dict]) -> str:
+    """Per evaluation set: each method's primary metric (mean ± sd over its seeds), the
+    bi-encoder's and, for transenc, the cross-encoder's; with the protocol of each row."""
+    from statistics import mean, stdev
+
+    cells: dict[tuple, list[float]] = {}
+    about: dict[str, dict] = {}
+    machines = set()
+    for entry in entries:
+        f = entry["figures"]
+        machines.add(entry["machine"].get("processor", "?"))
+        for kind, sets in f["scores"].items():
+            for name, metrics in sets.items():
+                primary = next(iter(metrics))
+                cells.setdefault((name, primary, f["row"], kind), []).append(metrics[primary])
+        about[f["row"]] = f
+    order = [
+        r
+        for r in (
+            "zero-shot",
+            "simcse",
+            "tsdae",
+            "transenc",
+            "transenc-mined",
+            "transenc-mpnet",
+            "mpnet",
+        )
+        if r in about
+    ]
+    sets = list(dict.fromkeys((name, primary) for name, primary, _, _ in cells))
+
+    def cell(values):
+        if not values:
+            return ""
+        if len(values) == 1:
+            return f"{values[0]:.2f} (1 seed)"
+        return f"{mean(values):.2f} ± {stdev(values):.2f} ({len(values)} seeds)"
+
+    header = ["method", "model", *[f"{name} ({primary})" for name, primary in sets]]
+    rows = []
+    for row in order:
+        for kind in ("bi", "cross"):
+            values = [cells.get((n, p, row, kind), []) for n, p in sets]
+            if any(values):
+                rows.append([row, kind, *[cell(v) for v in values]])
+    protocol = [
+        f"- `{row}`: trained on {about[row]['trained_on']}; evaluated on "
+        f"{about[row]['evaluated']}; gold read in training: {about[row]['gold_read_in_training']}"
+        for row in order
+    ]
+    return (
+        table(header, rows)
+        + "\n\nMachine: "
+        + "; ".join(sorted(machines))
+        + ". Precision `auto` for training (bf16 where the CPU has it); evaluation fp32.\n\n"
+        + "\n".join(protocol)
+    )
+
+
 RENDER = {
     "distributed": distributed,
     "objectives": objectives,
     "label_memory": rows_table,
     "model_cost": rows_table,
     "precision_auto": rows_table,
+    "mining_scale": rows_table,
     "labelling": labelling,
     "training": training,
     "round": round_,
@@ -338,7 +401,7 @@ RENDER = {
     "eval_speed": eval_speed,
 }
 # benchmarks rendered as one section over all their records (seeds of one setting together)
-GROUP_RENDER = {"bootstrap_quality": bootstrap_quality}
+GROUP_RENDER = {"bootstrap_quality": bootstrap_quality, "adaptation": adaptation}
 TITLES = {
     "labelling": "Labelling throughput (STS pool, embedded model)",
     "training": "Training throughput (train-cross, train-bi)",
@@ -352,6 +415,8 @@ TITLES = {
     "label_memory": "Peak memory while labelling: streamed against all at once",
     "distributed": "Two processes against one (torchrun, gloo, reference round)",
     "objectives": "cross -> bi objectives on cpu-fast (eval-pairs; targets and gap read gold)",
+    "adaptation": "Adapting to a domain: transenc against TSDAE and SimCSE (outside STS)",
+    "mining_scale": "Mining pairs from sentences: time and peak memory",
 }
 
 
