@@ -22,7 +22,7 @@ from pathlib import Path
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import EXTENSION_FORMATS, read_pair_file
 from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task
-from transenc.data.textfile import stream_lines
+from transenc.data.textfile import json_records, stream_lines
 from transenc.errors import DataError, TransencError, quoted
 
 GRADED, BINARY, RERANKING = "graded", "binary", "reranking"
@@ -188,15 +188,7 @@ def _data_line(path: Path, row: int) -> int | None:
 
 def _read_reranking(path: Path) -> list[RerankQuery]:
     queries = []
-    for number, line in enumerate(stream_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(path, f"invalid JSON ({err.msg})", number) from None
-        if not isinstance(record, dict):
-            raise DataError(path, "expected a JSON object", number)
+    for number, record in json_records(path):
         missing = [k for k in ("query", "positive", "negative") if k not in record]
         if missing:
             raise DataError(path, f"missing key {', '.join(map(repr, missing))}", number)

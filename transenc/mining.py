@@ -16,7 +16,6 @@ result does not depend on the block sizes (ties aside, which a float cosine rare
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 import torch
 
 from transenc.data.readers import tsv_quoting
-from transenc.data.textfile import stream_lines
+from transenc.data.textfile import json_records, stream_lines
 from transenc.errors import DataError
 
 SENTENCE_COLUMNS = ("sentence", "text")
@@ -77,15 +76,7 @@ def _delimited(path: Path, delimiter: str, column: str | None):
 
 def _jsonl(path: Path, column: str | None):
     name = None
-    for number, line in enumerate(stream_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(path, f"invalid JSON ({err.msg})", number) from None
-        if not isinstance(record, dict):
-            raise DataError(path, "expected a JSON object", number)
+    for number, record in json_records(path):
         name = name or _pick(path, list(record), column, number)
         value = record.get(name)
         if value is not None and not isinstance(value, str):

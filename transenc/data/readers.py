@@ -13,7 +13,6 @@ or a named subset such as ``stsb:train``, ``sickr:test`` or ``sts15``.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from transenc.data.sts import (
     load_sts_task,
     load_transductive_pool,
 )
-from transenc.data.textfile import clean_sentence, parse_score, stream_lines
+from transenc.data.textfile import clean_sentence, json_records, parse_score, stream_lines
 from transenc.errors import DataError, quoted
 
 FORMATS = ("tsv", "csv", "jsonl", "lines")
@@ -200,15 +199,7 @@ def _read_delimited(path: Path, delimiter: str, columns: list[str]) -> Iterator[
 
 
 def _read_jsonl(path: Path, columns: list[str]) -> Iterator[Row]:
-    for number, line in enumerate(stream_lines(path), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(path, f"invalid JSON ({err.msg})", number) from None
-        if not isinstance(record, dict):
-            raise DataError(path, "expected a JSON object", number)
+    for number, record in json_records(path):
         missing = [c for c in columns if c not in record]
         if missing:
             raise DataError(path, f"missing key {', '.join(map(repr, missing))}", number)

@@ -73,6 +73,23 @@ def stream_lines(path: str | Path) -> Iterator[str]:
         raise DataError(path, "file is empty")
 
 
+def json_records(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file; a line that is not a JSON
+    object is a DataError naming it."""
+    import json
+
+    for number, line in enumerate(stream_lines(path), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(path, f"invalid JSON ({err.msg})", number) from None
+        if not isinstance(record, dict):
+            raise DataError(path, "expected a JSON object", number)
+        yield number, record
+
+
 def read_lines(path: str | Path) -> list[str]:
     """All lines of a UTF-8 text file without their endings (LF or CRLF); see :func:`read_text`."""
     lines = read_text(path).split("\n")
