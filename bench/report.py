@@ -334,6 +334,7 @@ def adaptation(entries: list[dict]) -> str:
 
     cells: dict[tuple, list[float]] = {}
     about: dict[str, dict] = {}
+    splits: dict[str, str] = {}
     machines = set()
     for entry in entries:
         f = entry["figures"]
@@ -343,6 +344,7 @@ def adaptation(entries: list[dict]) -> str:
                 primary = next(iter(metrics))
                 cells.setdefault((name, primary, f["row"], kind), []).append(metrics[primary])
         about[f["row"]] = f
+        splits[f["domain"]] = f"{f['evaluated']}; adapt side {f['adapt_pairs']} pairs"
     order = [
         r
         for r in (
@@ -358,9 +360,11 @@ def adaptation(entries: list[dict]) -> str:
     ]
     sets = list(dict.fromkeys((name, primary) for name, primary, _, _ in cells))
 
-    def cell(values):
+    def cell(values, untrained=False):
         if not values:
             return ""
+        if untrained:
+            return f"{values[0]:.2f}"
         if len(values) == 1:
             return f"{values[0]:.2f} (1 seed)"
         return f"{mean(values):.2f} ± {stdev(values):.2f} ({len(values)} seeds)"
@@ -371,12 +375,13 @@ def adaptation(entries: list[dict]) -> str:
         for kind in ("bi", "cross"):
             values = [cells.get((n, p, row, kind), []) for n, p in sets]
             if any(values):
-                rows.append([row, kind, *[cell(v) for v in values]])
+                untrained = row in ("zero-shot", "mpnet")
+                rows.append([row, kind, *[cell(v, untrained) for v in values]])
     protocol = [
-        f"- `{row}`: trained on {about[row]['trained_on']}; evaluated on "
-        f"{about[row]['evaluated']}; gold read in training: {about[row]['gold_read_in_training']}"
+        f"- `{row}`: trained on {about[row]['trained_on']}; gold read in training: "
+        f"{about[row]['gold_read_in_training']}"
         for row in order
-    ]
+    ] + [f"- {domain}: evaluated on {text}" for domain, text in sorted(splits.items())]
     return (
         table(header, rows)
         + "\n\nMachine: "
