@@ -352,6 +352,7 @@ def adaptation(entries: list[dict]) -> str:
             "simcse",
             "tsdae",
             "transenc",
+            "transenc-contrastive",
             "transenc-mined",
             "transenc-mpnet",
             "mpnet",

@@ -19,8 +19,10 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
 - ``tsdae``: TSDAE (DenoisingAutoEncoderLoss, 60% of words deleted, tied decoder) on the same
   sentences, 1 epoch, batch 8, lr 3e-5 (its documented settings);
 - ``transenc``: ``bootstrap --recipe adapt`` on the adapt side's pairs; ``transenc-mpnet``: the
-  same with ``--teacher mpnet``; ``transenc-mined``: ``bootstrap --sentences`` on the adapt
-  side's sentences (pairs mined by MiniLM), recipe ``adapt``.
+  same with ``--teacher mpnet``; ``transenc-contrastive``: the same with the SimCSE stage first
+  (``--contrastive``, the ``simcse`` row's training, then the loop); ``transenc-mined``:
+  ``bootstrap --sentences`` on the adapt side's sentences (pairs mined by MiniLM), recipe
+  ``adapt``.
 
 Each finished row appends a record; rerunning skips recorded (domain, row, seed) and resumes
 an interrupted bootstrap. ``python -m bench.report`` tabulates them in BENCHMARKS.md.
@@ -43,7 +45,16 @@ import pandas as pd
 from bench.common import RESULTS_DIR, record
 
 DOMAINS = ("mqp", "ukp", "parade")
-ROWS = ("zero-shot", "mpnet", "transenc", "simcse", "tsdae", "transenc-mpnet", "transenc-mined")
+ROWS = (
+    "zero-shot",
+    "mpnet",
+    "transenc",
+    "simcse",
+    "tsdae",
+    "transenc-mpnet",
+    "transenc-contrastive",
+    "transenc-mined",
+)
 RECIPE = "adapt"
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
@@ -118,6 +129,7 @@ def train_simcse(sentences: str, output: Path, seed: int) -> str:
     from transenc.stages import contrastive
     from transenc.train_settings import contrastive_defaults
 
+    output.parent.mkdir(parents=True, exist_ok=True)
     corpus = output.parent / "sentence_pairs.tsv"  # the contrastive stage reads a pair corpus
     lines = Path(sentences).read_text().splitlines()
     pd.DataFrame({"sentence1": lines, "sentence2": lines}).to_csv(corpus, sep="\t", index=False)
@@ -169,7 +181,9 @@ def train_tsdae(sentences: str, output: Path, seed: int) -> str:
     return str(output)
 
 
-def train_transenc(data: dict, folder: Path, seed: int, teacher: bool, mined: bool) -> dict:
+def train_transenc(
+    data: dict, folder: Path, seed: int, teacher: bool, mined: bool, contrastive: bool = False
+) -> dict:
     from transenc import bootstrap
     from transenc.recipe import load_recipe
 
@@ -178,7 +192,7 @@ def train_transenc(data: dict, folder: Path, seed: int, teacher: bool, mined: bo
         sentences=data["sentences"] if mined else None,
         out=folder,
         teachers=["mpnet"] if teacher else [],
-        recipe=load_recipe(RECIPE).with_overrides(seed=seed),
+        recipe=load_recipe(RECIPE).with_overrides(seed=seed, contrastive=contrastive or None),
     )
     result = bootstrap.run(config, say=print)
     return {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
@@ -209,7 +223,12 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
         models = {"bi": train_tsdae(data["sentences"], folder / "bi", seed)}
     else:
         models = train_transenc(
-            data, folder, seed, teacher=row == "transenc-mpnet", mined=row == "transenc-mined"
+            data,
+            folder,
+            seed,
+            teacher=row == "transenc-mpnet",
+            mined=row == "transenc-mined",
+            contrastive=row == "transenc-contrastive",
         )
     trained = time.time() - started
     scores = {kind: evaluate(path, data["gold"]) for kind, path in models.items()}
