@@ -18,9 +18,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   sentences, 1 epoch, batch 64, lr 3e-5 (transenc's contrastive stage);
 - ``tsdae``: TSDAE (DenoisingAutoEncoderLoss, 60% of words deleted, tied decoder) on the same
   sentences, 1 epoch, batch 8, lr 3e-5 (its documented settings);
-- ``transenc``: ``bootstrap --recipe adapt`` on the adapt side's pairs; ``transenc-mpnet``: the
-  same with ``--teacher mpnet``; ``transenc-contrastive``: the same with the SimCSE stage first
-  (``--contrastive``, the ``simcse`` row's training, then the loop); ``transenc-mined``:
+- ``transenc``: ``bootstrap --recipe adapt --no-contrastive`` on the adapt side's pairs;
+  ``transenc-mpnet``: the same with ``--teacher mpnet``; ``transenc-contrastive``: the same
+  with the SimCSE stage first (the ``simcse`` row's training, then the loop); ``transenc-mined``:
   ``bootstrap --sentences`` on the adapt side's sentences (pairs mined by MiniLM), recipe
   ``adapt``.
 
@@ -192,7 +192,8 @@ def train_transenc(
         sentences=data["sentences"] if mined else None,
         out=folder,
         teachers=["mpnet"] if teacher else [],
-        recipe=load_recipe(RECIPE).with_overrides(seed=seed, contrastive=contrastive or None),
+        # the rows say whether the SimCSE stage runs, whatever the recipe's default
+        recipe=load_recipe(RECIPE).with_overrides(seed=seed, contrastive=contrastive),
     )
     result = bootstrap.run(config, say=print)
     return {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
