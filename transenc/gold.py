@@ -15,7 +15,6 @@ naming the file, the line and the problem.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,20 +147,15 @@ def _checked_size(gold: GoldSet) -> GoldSet:
 def _columns(path: Path) -> list[str]:
     """The header's column names, or the first JSON record's keys."""
     fmt = EXTENSION_FORMATS.get(path.suffix.lower())
-    for number, line in enumerate(stream_lines(path), start=1):
-        if not line.strip():
-            continue
-        if fmt == "jsonl":
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(path, f"invalid JSON ({err.msg})", number) from None
-            if not isinstance(record, dict):
-                raise DataError(path, "expected a JSON object", number)
+    if fmt == "jsonl":
+        for _, record in json_records(path):
             return list(record)
-        if fmt in ("tsv", "csv"):
-            delimiter = "\t" if fmt == "tsv" else ","
-            return [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    elif fmt in ("tsv", "csv"):
+        for line in stream_lines(path):
+            if line.strip():
+                delimiter = "\t" if fmt == "tsv" else ","
+                return [c.strip() for c in next(csv.reader([line], delimiter=delimiter))]
+    else:
         raise DataError(path, "a gold file is .tsv, .csv or .jsonl")
     raise DataError(path, "file is empty")
 
