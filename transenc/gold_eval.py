@@ -107,13 +107,6 @@ def reranking_metrics(gold: GoldSet, predicted: np.ndarray) -> dict[str, float]:
     return {"map": np.mean(ap), f"mrr@{AT_K}": np.mean(mrr), f"ndcg@{AT_K}": np.mean(ndcg)}
 
 
-def primary_row(metrics: dict[str, dict[str, float]], sets: dict[str, GoldSet]) -> dict:
-    """One table row: each set's primary metric, then ``avg`` (their mean)."""
-    row = {name: metrics[name][sets[name].primary] for name in sets}
-    row["avg"] = round(float(np.mean(list(row.values()))), 4)
-    return row
-
-
 # --- the `eval` command's library function --------------------------------------------------
 
 
