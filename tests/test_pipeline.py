@@ -375,6 +375,62 @@ def test_fidelity_is_the_students_spearman_with_its_targets(pairs_file, tiny_bi,
     assert "## Fidelity (label-free)" in (out / "report.md").read_text()
 
 
+def test_held_back_pairs_are_kept_out_of_training_and_scored(pairs_file, tiny_bi, tmp_path):
+    from scipy.stats import spearmanr
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.stages.learn_labels import held_back_mask, split_held_back
+
+    recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25)
+    out = tmp_path / "run"
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    row = result.fidelity["round 1"]
+    assert {"bi", "cross", "bi held-back", "cross held-back"} <= set(row)
+    manifest = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
+    assert manifest["metrics"]["pairs"] == 36 and manifest["metrics"]["held_back"] == 12
+    # the held-back figure is the student's Spearman on exactly the 12 pairs it never saw
+    targets = read_labels(out / "round-1" / "cross_labels.tsv")
+    trained, held = split_held_back(targets, 0.25, manifest["config"]["seed"])
+    assert len(trained) == 36 and not set(held.pairs) & set(trained.pairs)
+    student = SentenceTransformer(str(out / "round-1" / "bi"), device="cpu")
+    first = student.encode(held.sentence1, normalize_embeddings=True)
+    second = student.encode(held.sentence2, normalize_embeddings=True)
+    expected = spearmanr((first * second).sum(axis=1), held.scores).statistic
+    assert row["bi held-back"] == pytest.approx(expected, abs=1e-3)
+    # the cross-encoder's training-pair fidelity leaves out the pairs its own stage held back
+    cross = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())["config"]
+    bi_labels = read_labels(out / "round-1" / "bi_labels.tsv").scores
+    trained = ~held_back_mask(len(bi_labels), 0.25, cross["seed"])
+    expected = spearmanr(targets.scores[trained], bi_labels[trained]).statistic
+    assert row["cross"] == pytest.approx(expected, abs=1e-4)
+    assert "held-back" in (out / "report.md").read_text()
+    with pytest.raises(TransencError, match=r"held_back must be a share in \[0, 0.5\]"):
+        tiny_recipe(held_back=0.9)
+
+
+def test_min_steps_raises_a_small_corpus_budget_and_is_recorded(pairs_file, tiny_bi, tmp_path):
+    from transenc.recipe import TrainSettings, load_recipe
+    from transenc.training import floor_steps, planned_steps
+
+    # 48 pairs at batch 8: 6 steps an epoch; a floor of 20 steps replaces the one epoch
+    small = TrainSettings(epochs=1, batch_size=8, learning_rate=1e-4, min_steps=20)
+    assert (planned_steps(small, 48), floor_steps(small, 48)) == (20, 20)
+    assert floor_steps(TrainSettings(epochs=4, batch_size=8, min_steps=20), 48) is None
+    recipe = tiny_recipe(rounds=1, contrastive=False, bi=small)
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    bi = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
+    cross = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())
+    assert bi["metrics"]["steps"] == 20 and bi["config"]["settings"]["min_steps"] == 20
+    assert "min_steps" not in cross["config"]["settings"]  # at its default: not recorded
+    # recipes that do not set it keep the fingerprints they had before it existed (recorded
+    # with the code of that time), so their run directories still resume
+    before = json.loads((PRE_RESHAPE / "fingerprints.json").read_text())
+    assert {name: load_recipe(name).fingerprint() for name in before} == before
+    with pytest.raises(TransencError, match=r"\[bi\] min_steps must be 0 \(off\) or positive"):
+        TrainSettings(min_steps=-1).check("bi")
+
+
 def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
     from transenc.recipe import load_recipe
 

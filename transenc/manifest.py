@@ -44,6 +44,10 @@ def _normalise(value) -> object:
     """JSON round-trip, so configs compare equal however they were built."""
 
     def encode(item):
+        from transenc.train_settings import TrainSettings, recorded
+
+        if isinstance(item, TrainSettings):
+            return recorded(item)
         return asdict(item) if is_dataclass(item) else str(item)
 
     return json.loads(json.dumps(value, sort_keys=True, default=encode))

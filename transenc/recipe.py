@@ -40,6 +40,7 @@ from transenc.train_settings import (  # noqa: F401 - TrainSettings is imported 
     contrastive_defaults,
     cross_defaults,
     late_defaults,
+    recorded,
 )
 
 if sys.version_info >= (3, 11):
@@ -80,6 +81,7 @@ _KEYS_ADDED_LATER = {
     "late_label_weight": 1.0,
     "cross_loss": DEFAULT_CROSS_LOSS,
     "cross_loss_params": {},
+    "held_back": 0.0,
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -119,6 +121,9 @@ class Recipe:
             after the contrastive stage if any), so that rounds do not stack fine-tunings;
             labels always come from the latest bi-encoder.
         max_pairs: train on a random sample of this many pairs, drawn with ``seed`` (``0``: all).
+        held_back: the share of the pairs each training stage (train-cross, train-bi,
+            train-late) keeps out of its training, drawn anew from its seed; fidelity is also
+            measured on them, so that a student that memorises its targets shows (``0``: off).
         label_precision: ``fp32`` (labels exact) or ``bf16`` (faster on CPUs with bfloat16
             units; labels differ in the 3rd decimal, rank agreement above 0.999).
         seed: seeds every stage (each stage derives its own from it).
@@ -149,6 +154,7 @@ class Recipe:
     bi_dual_reg: dict = field(default_factory=dict)
     round_steps: list[str] = field(default_factory=lambda: list(DEFAULT_ROUND_STEPS))
     max_pairs: int = 0
+    held_back: float = 0.0
     seed: int = 42
     label_batch_size: int = 64
     label_precision: str = "fp32"
@@ -205,6 +211,9 @@ class Recipe:
         self.late_label_weight = float(self.late_label_weight)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
+        if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:
+            raise TransencError("recipe held_back must be a share in [0, 0.5]")
+        self.held_back = float(self.held_back)
         if self.label_batch_size < 1:
             raise TransencError("recipe label_batch_size must be at least 1")
         if self.label_precision not in PRECISIONS:
@@ -296,6 +305,9 @@ class Recipe:
         for key, default in _KEYS_ADDED_LATER.items():
             if data[key] == default:
                 del data[key]
+        for section in TRAIN_SECTIONS:
+            if isinstance(data.get(section), dict):
+                data[section] = recorded(TrainSettings(**data[section]))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def to_toml(self) -> str:

@@ -6,6 +6,7 @@ The stages use sentence-transformers' trainers and losses as they are; this modu
 
 from __future__ import annotations
 
+import math
 import random
 import tempfile
 from collections.abc import Iterator
@@ -77,6 +78,8 @@ def fit(
             # pooler unused); a cross-encoder uses all of its, and that search breaks it
             ddp_find_unused_parameters=trainer_class is not CrossEncoderTrainer,
             learning_rate=settings.learning_rate,
+            # a floor on the steps (min_steps) replaces the epochs where they fall short of it
+            max_steps=floor_steps(settings, len(next(iter(columns.values())))) or -1,
             warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
             lr_scheduler_type="linear",
             seed=seed,
@@ -99,6 +102,24 @@ def fit(
 
             trainer.remove_callback(PrinterCallback)
         return trainer.train().training_loss
+
+
+def planned_steps(settings: TrainSettings, examples: int) -> int:
+    """The optimizer steps a stage takes on ``examples``: its epochs' steps, or its
+    ``min_steps`` where those are fewer."""
+    return max(_epoch_steps(settings, examples), settings.min_steps)
+
+
+def floor_steps(settings: TrainSettings, examples: int) -> int | None:
+    """``min_steps`` where the epochs fall short of it (the trainer then runs that many
+    steps), else ``None`` (the epochs decide)."""
+    if settings.min_steps and _epoch_steps(settings, examples) < settings.min_steps:
+        return settings.min_steps
+    return None
+
+
+def _epoch_steps(settings: TrainSettings, examples: int) -> int:
+    return math.ceil(settings.epochs * math.ceil(examples / settings.batch_size))
 
 
 def trainer_for(model) -> tuple[type, type]:

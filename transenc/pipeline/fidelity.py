@@ -4,7 +4,10 @@ For every round and model, the Spearman of the model's scores with the targets i
 the training pairs: the bi-encoder's cosines against its targets (recorded by train-bi), the
 cross-encoder's scores (its own label file) against the bi labels it learnt. It reads no gold
 label, so it tells a user on their own data whether the student learnt: a bi-encoder far from
-its targets left gain on the table. Written to ``fidelity.json`` and the report.
+its targets left gain on the table. With the recipe's ``held_back``, each training stage also
+scores the pairs it kept out of training (column ``bi held-back``, ``cross held-back``): a
+student far better on its training pairs than on those memorised rather than learnt. Written
+to ``fidelity.json`` and the report.
 """
 
 from __future__ import annotations
@@ -12,34 +15,54 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from scipy.stats import spearmanr
 
 from transenc.labels import read_labels
 from transenc.pipeline.names import BI_LABELS, CROSS_LABELS, model_dir_name, round_dir
+from transenc.stages.learn_labels import held_back_mask
 
 FIDELITY_FILE = "fidelity.json"
 
 
+def _recorded(manifest: Path, key: str) -> float | None:
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text()).get("metrics", {}).get(key)
+
+
+def _trained(manifest: Path, size: int) -> np.ndarray:
+    """The pairs a training stage trained on: all but those its ``held_back`` kept out."""
+    config = json.loads(manifest.read_text()).get("config", {}) if manifest.is_file() else {}
+    if not config.get("held_back"):
+        return np.ones(size, dtype=bool)
+    return ~held_back_mask(size, config["held_back"], config["seed"])
+
+
 def round_fidelity(out: Path, rounds: int, count: int) -> dict[str, dict[str, float]]:
-    """``{"round N": {"bi": rho, "cross": rho, ...}}`` for the rounds that have the files."""
+    """``{"round N": {"bi": rho, "cross": rho, "bi held-back": rho, ...}}`` for the rounds
+    that have the files."""
     table: dict[str, dict[str, float]] = {}
     for r in range(1, rounds + 1):
         folder = out / round_dir(r)
         row: dict[str, float] = {}
         for k in range(count):
             bi = model_dir_name("bi", k, count)
-            manifest = folder / f"train-{bi}.manifest.json"
-            if manifest.is_file():
-                value = json.loads(manifest.read_text()).get("metrics", {}).get("fidelity")
-                if value is not None:
-                    row[bi] = value
+            if (value := _recorded(folder / f"train-{bi}.manifest.json", "fidelity")) is not None:
+                row[bi] = value
             cross = model_dir_name("cross", k, count)
             own = folder / (
                 CROSS_LABELS if count == 1 else CROSS_LABELS.replace(".tsv", f".{cross}.tsv")
             )
             if own.is_file() and (folder / BI_LABELS).is_file():
-                learnt = read_labels(folder / BI_LABELS).scores
-                row[cross] = round(float(spearmanr(read_labels(own).scores, learnt).statistic), 4)
+                learnt, scores = read_labels(folder / BI_LABELS).scores, read_labels(own).scores
+                trained = _trained(folder / f"train-{cross}.manifest.json", len(learnt))
+                rho = spearmanr(scores[trained], learnt[trained]).statistic
+                row[cross] = round(float(rho), 4)
+            for name in (bi, cross, model_dir_name("late", k, count)):
+                held = _recorded(folder / f"train-{name}.manifest.json", "held_back_fidelity")
+                if held is not None:
+                    row[f"{name} held-back"] = held
         if row:
             table[f"round {r}"] = row
     return table
@@ -53,7 +76,7 @@ def markdown(table: dict[str, dict[str, float]]) -> list[str]:
         "## Fidelity (label-free)",
         "",
         "Spearman of each model's scores with the targets it learnt, on the training pairs "
-        "(no gold label read).",
+        "(no gold label read); `held-back`: on the pairs its stage kept out of training.",
         "",
         "| | " + " | ".join(columns) + " |",
         "|---" * (len(columns) + 1) + "|",

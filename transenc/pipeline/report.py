@@ -103,7 +103,7 @@ def stage_summary(metrics: dict) -> str:
             parts.append(f"{key} avg {value[evaluate.AVERAGE]:.2f}")
         elif isinstance(value, dict):  # label weights by source
             parts.append(f"{key} " + " ".join(f"{k}={_fmt(v)}" for k, v in value.items()))
-        else:
+        elif value != "":  # an empty note (a fixed max_length has no coverage to state)
             parts.append(f"{key} {_fmt(value)}")
     return ", ".join(parts)
 

@@ -260,6 +260,7 @@ def train_cross_step(context, state) -> None:
             loss_params=context.recipe.cross_loss_params,
             settings=context.settings(k, "cross"),
             seed=seed,
+            held_back=context.recipe.held_back,
             show_progress=context.config.show_progress,
         ),
     )
@@ -282,6 +283,7 @@ def train_late_step(context, state) -> None:
             output=output,
             settings=context.settings(k, "late"),
             seed=seed,
+            held_back=recipe.held_back,
             show_progress=context.config.show_progress,
             loss=recipe.late_loss,
             loss_params=recipe.late_loss_params,
@@ -341,6 +343,7 @@ def train_bi_step(context, state) -> None:
             output=output,
             settings=context.settings(k, "bi"),
             seed=seed,
+            held_back=recipe.held_back,
             show_progress=context.config.show_progress,
             loss=recipe.bi_loss,
             loss_params=recipe.bi_loss_params,

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from transenc.data.corpus import PairCorpus
+from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.lengths import resolved
 from transenc.precision import choose
-from transenc.training import fit, model_card, save_model, seed_everything
+from transenc.training import fit, model_card, planned_steps, save_model, seed_everything
 
 
 @dataclass
@@ -33,6 +36,10 @@ class TrainResult:
     # label-free: Spearman of the trained model's scores with the targets it learnt, on the
     # training pairs (bi- and late-interaction models; a cross-encoder's is read off its labels)
     fidelity: float | None = None
+    # the same on the pairs the recipe's ``held_back`` kept out of training (their count)
+    held_back: int | None = None
+    held_back_fidelity: float | None = None
+    steps: int = 0  # optimizer steps taken (the epochs', or the settings' min_steps)
 
     def summary(self) -> str:
         return (
@@ -40,6 +47,11 @@ class TrainResult:
             f"loss {self.train_loss:.4f}, {self.seconds:.0f}s, {self.precision}"
             + (f", {self.length}" if self.length else "")
             + (f", fidelity {self.fidelity:.4f}" if self.fidelity is not None else "")
+            + (
+                f", held-back fidelity {self.held_back_fidelity:.4f} ({self.held_back} pairs)"
+                if self.held_back_fidelity is not None
+                else ""
+            )
         )
 
 
@@ -55,7 +67,9 @@ class Learner:
     loss: Callable  # loss(model) -> the sentence-transformers loss module
     loss_note: str  # the card's loss line
     reads_pairs: bool = False  # the model reads a pair jointly (its length is the pair's)
-    scores_as: str | None = None  # "bi" or "late": how fidelity scores the training pairs
+    scores_as: str = "bi"  # "bi", "cross" or "late": how fidelity scores pairs
+    # a cross-encoder's fidelity on its training pairs comes free with its labels (label-cross)
+    fidelity_on_training_pairs: bool = True
 
 
 def learn_labels(
@@ -65,7 +79,8 @@ def learn_labels(
     ``config.output``. ``score_range`` and ``why`` check the label file (see
     :func:`transenc.labels.read_labels`)."""
     started = time.time()
-    corpus = read_labels(config.labels, score_range, why)
+    everything = read_labels(config.labels, score_range, why)
+    corpus, held = split_held_back(everything, config.held_back, config.seed)
     columns = learner.columns(corpus)
     seed_everything(config.seed)  # a fresh head's initial weights and dropout depend on it
     model = learner.load(config.model)
@@ -96,9 +111,11 @@ def learn_labels(
         ],
     )
     save_model(model, config.output, card)
-    fidelity = None
-    if learner.scores_as is not None:
+    fidelity = held_fidelity = None
+    if learner.fidelity_on_training_pairs:
         fidelity = fidelity_of(model, learner.scores_as, corpus, settings.precision)
+    if held is not None:
+        held_fidelity = fidelity_of(model, learner.scores_as, held, settings.precision)
     return TrainResult(
         config.output,
         len(corpus),
@@ -109,7 +126,31 @@ def learn_labels(
         settings.max_length,
         length_note,
         fidelity,
+        None if held is None else len(held),
+        held_fidelity,
+        steps=planned_steps(settings, len(next(iter(columns.values())))),
     )
+
+
+def split_held_back(
+    corpus: PairCorpus, share: float, seed: int
+) -> tuple[PairCorpus, PairCorpus | None]:
+    """(the pairs to train on, the seeded ``share`` kept out or ``None``), both in corpus
+    order. At least two pairs are held back (a Spearman needs two) and two kept."""
+    if share <= 0:
+        return corpus, None
+    held = held_back_mask(len(corpus), share, seed)
+    return corpus.select(np.flatnonzero(~held)), corpus.select(np.flatnonzero(held))
+
+
+def held_back_mask(size: int, share: float, seed: int) -> np.ndarray:
+    """Which of ``size`` pairs a stage with ``share`` and ``seed`` keeps out of training."""
+    count = min(max(2, round(share * size)), size - 2)
+    if count < 2:
+        raise TransencError(f"held_back {share}: {size} pairs are too few to keep any out")
+    held = np.zeros(size, dtype=bool)
+    held[np.random.default_rng(seed).choice(size, count, replace=False)] = True
+    return held
 
 
 def fidelity_of(model, kind: str, corpus: PairCorpus, precision: str) -> float:
@@ -120,7 +161,8 @@ def fidelity_of(model, kind: str, corpus: PairCorpus, precision: str) -> float:
     from transenc.scoring import scores_of
 
     model.eval()
-    predicted = scores_of(model, kind, corpus, precision=precision)
+    # a cross-encoder is scored as its labels are by default: both pair orders averaged
+    predicted = scores_of(model, kind, corpus, precision=precision, both_orders=kind == "cross")
     return round(float(spearmanr(predicted, corpus.scores).statistic), 4)
 
 

@@ -16,7 +16,7 @@ from transenc.errors import TransencError
 from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.objectives import dual_reg
 from transenc.recipe import DEFAULT_BI_LOSS
-from transenc.stages.declare import input_field, output_field, runtime_field
+from transenc.stages.declare import added_field, input_field, output_field, runtime_field
 from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
 from transenc.train_settings import TrainSettings, bi_defaults
 
@@ -30,6 +30,8 @@ class TrainBiConfig:
     output: Path = output_field()
     settings: TrainSettings = field(default_factory=bi_defaults)
     seed: int = 42
+    # the share of the pairs kept out of training, for held-back fidelity
+    held_back: float = added_field(0.0)
     show_progress: bool = runtime_field(False)
     loss: str = DEFAULT_BI_LOSS
     loss_params: dict = field(default_factory=dict)

@@ -34,6 +34,8 @@ class TrainCrossConfig:
     both_orders: bool = True
     settings: TrainSettings = field(default_factory=cross_defaults)
     seed: int = 42
+    # the share of the pairs kept out of training, for held-back fidelity
+    held_back: float = added_field(0.0)
     show_progress: bool = runtime_field(False)
     # the bi -> cross objective (transenc.objectives, side cross) and its parameters
     loss: str = added_field(DEFAULT_CROSS_LOSS)
@@ -68,6 +70,8 @@ def run(config: TrainCrossConfig) -> TrainResult:
         load=load_cross_encoder,
         columns=columns,
         reads_pairs=True,
+        scores_as="cross",
+        fidelity_on_training_pairs=False,
         loss=lambda model: objective.build(model, params),
         loss_note=f"{objective.description} (label map `{config.label_map}`), "
         f"{'both pair orders' if config.both_orders else 'one pair order'}",

@@ -16,7 +16,7 @@ from transenc import objectives
 from transenc.atomic import check_writable
 from transenc.models import load_late_encoder
 from transenc.recipe import DEFAULT_LATE_LOSS
-from transenc.stages.declare import input_field, output_field, runtime_field
+from transenc.stages.declare import added_field, input_field, output_field, runtime_field
 from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
 from transenc.train_settings import TrainSettings, late_defaults
 
@@ -31,6 +31,8 @@ class TrainLateConfig:
     output: Path = output_field()
     settings: TrainSettings = field(default_factory=late_defaults)
     seed: int = 42
+    # the share of the pairs kept out of training, for held-back fidelity
+    held_back: float = added_field(0.0)
     show_progress: bool = runtime_field(False)
     loss: str = DEFAULT_LATE_LOSS
     loss_params: dict = field(default_factory=dict)

@@ -1,0 +1,128 @@
+"""The BENCHMARKS section of the peer comparison (records of ``bench.peer.harness``)."""
+
+from __future__ import annotations
+
+from statistics import mean, stdev
+
+STAGES = ("label-bi", "train-cross", "label-cross", "train-bi")
+TASKS = ("sts12", "sts13", "sts14", "sts15", "sts16", "stsb", "sickr", "avg")
+
+
+def _spread(values: list[float], digits: int = 1) -> str:
+    if not values:
+        return ""
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{mean(values):.{digits}f} ± {stdev(values):.{digits}f}"
+
+
+def _rows_of(entries: list[dict], row: str) -> list[dict]:
+    return sorted(
+        (e["figures"] for e in entries if e["figures"]["row"] == row), key=lambda f: f["seed"]
+    )
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
+
+
+def _speed(peer: list[dict], ours: list[dict]) -> str:
+    header = ["system", "seeds", *STAGES, "cycle s", "cycle s without dev evaluation",
+              "process wall s", "peak RSS MiB"]  # fmt: skip
+    rows = []
+    for name, runs in (("peer (self_distill.py)", peer), ("transenc bootstrap", ours)):
+        if not runs:
+            continue
+        cycle = [f["cycle_seconds"] for f in runs]
+        bare = [f.get("cycle_seconds_without_dev_evaluation", f["cycle_seconds"]) for f in runs]
+        rows.append([
+            name, ", ".join(str(f["seed"]) for f in runs),
+            *[_spread([f["stages"].get(s, 0.0) for f in runs]) for s in STAGES],
+            _spread(cycle), _spread(bare),
+            _spread([f["process"]["wall_seconds"] for f in runs]),
+            _spread([f["process"]["peak_rss_mib"] for f in runs], 0),
+        ])  # fmt: skip
+    text = _table(header, rows)
+    if peer and ours:
+        ours_cycle = mean(f["cycle_seconds"] for f in ours)
+        as_run = mean(f["cycle_seconds"] for f in peer) / ours_cycle
+        bare = mean(f["cycle_seconds_without_dev_evaluation"] for f in peer) / ours_cycle
+        text += (
+            f"\n\nSpeed-up of transenc per cycle: **{as_run:.2f}x** against the peer as it runs, "
+            f"{bare:.2f}x against the peer less its in-training STS-B dev evaluations."
+        )
+    return text
+
+
+def _quality(peer: list[dict], ours: list[dict]) -> str:
+    header = ["system", "model", "seeds", *TASKS]
+    rows = []
+    for name, runs, kinds in (
+        ("peer", peer, ("bi", "cross")),
+        ("transenc", ours, ("bi", "bi-full-length", "cross")),
+    ):
+        for kind in kinds:
+            if runs and kind in runs[0]["scores"]:
+                values = [[f["scores"][kind][t] for f in runs] for t in TASKS]
+                rows.append([name, kind, len(runs), *[_spread(v, 2) for v in values]])
+    return _table(header, rows)
+
+
+def _agreement(peer: list[dict]) -> str:
+    rows = [
+        [f["seed"], kind, f"{f['peer_eval'][kind]['avg']:.2f}", f"{f['scores'][kind]['avg']:.2f}",
+         f"{f['eval_agreement'][kind]:.2f}"]
+        for f in peer for kind in ("bi", "cross")
+    ]  # fmt: skip
+    return _table(
+        ["peer seed", "model", "peer's eval.py avg", "transenc eval-sts avg", "|diff|"], rows
+    )
+
+
+def peer_comparison(entries: list[dict]) -> str:
+    peer, ours = _rows_of(entries, "peer"), _rows_of(entries, "transenc")
+    # a run recorded with --timing-shared had other work beside it: its quality counts only
+    timed_peer, timed_ours = (
+        [f for f in runs if f.get("timing_clean", True)] for runs in (peer, ours)
+    )
+    any_run = (peer or ours)[0]
+    machines = sorted({e["machine"].get("processor", "?") for e in entries})
+    commands = sorted({f"`{e['command']}`" for e in entries})
+    versions = any_run["peer_versions"]
+    arguments = any_run["peer_arguments"]
+    if "--random_seed" in arguments:  # each run's own seed is in the tables
+        at = arguments.index("--random_seed")
+        arguments = arguments[:at] + arguments[at + 2 :]
+    overlap = any_run.get("overlap")
+    parts = [
+        f"Pairs: `{any_run['pairs']}` ({any_run['pair_count']} unlabeled pairs, no score read)"
+        + (
+            "; evaluated pairs among them: "
+            + ", ".join(f"{task} {o['in_training']}/{o['pairs']}" for task, o in overlap.items())
+            if overlap
+            else ""
+        )
+        + f". Start: all-MiniLM-L6-v2 for both. transenc recipe `{any_run['recipe']}`; the peer "
+        f"at commit `{any_run['peer_commit'][:7]}` with `{' '.join(arguments)}`.  \n"
+        f"Machine: {'; '.join(machines)}. Peer environment: Python {versions['python']}, torch "
+        f"{versions['torch']}, transformers {versions['transformers']}, sentence-transformers "
+        f"{versions['sentence-transformers']}, huggingface_hub {versions['huggingface_hub']}.  \n"
+        f"Command(s): {', '.join(commands)}",
+        "Wall seconds per stage and cycle (mean ± sd over seeds); the peer's times come from its "
+        "log (1 s resolution), transenc's from its manifests; runs that shared the CPU with "
+        "other work are left out:\n\n" + _speed(timed_peer, timed_ours),
+        "Spearman x100 on the 7 STS tasks (`transenc eval-sts`; bi-encoders at 32 tokens as the "
+        "peer's eval.py scores them, `bi-full-length` at the model's own length; cross-encoders "
+        "one pair order). Gold read in training: the peer, STS-B dev for checkpoint selection; "
+        "transenc, none:\n\n" + _quality(peer, ours),
+    ]
+    if peer:
+        parts.append(
+            "The peer's models scored by its own `src/eval.py` and by `transenc eval-sts`:\n\n"
+            + _agreement(peer)
+        )
+    parts.append(
+        "What differs at equal settings:\n\n" + "\n".join(f"- {d}" for d in any_run["differences"])
+    )
+    return "\n\n".join(parts)
