@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from transenc.atomic import write_text_atomic
@@ -40,15 +40,27 @@ def checksum(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+# a dataclass field's role in what a manifest records (see transenc.stages.declare)
+ROLE = "transenc_role"
+ADDED = "added"
+
+
+def recorded_fields(item) -> dict:
+    """A dataclass as a manifest (or a recipe's fingerprint) records it: a field marked as
+    added after run directories were made is left out while at its default, so that those
+    runs still match."""
+    values = asdict(item)
+    for spec in fields(item):
+        if spec.metadata.get(ROLE) == ADDED and values[spec.name] == spec.default:
+            del values[spec.name]
+    return values
+
+
 def _normalise(value) -> object:
     """JSON round-trip, so configs compare equal however they were built."""
 
     def encode(item):
-        from transenc.train_settings import TrainSettings, recorded
-
-        if isinstance(item, TrainSettings):
-            return recorded(item)
-        return asdict(item) if is_dataclass(item) else str(item)
+        return recorded_fields(item) if is_dataclass(item) else str(item)
 
     return json.loads(json.dumps(value, sort_keys=True, default=encode))
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from transenc import objectives, recipe_format
 from transenc.errors import TransencError
 from transenc.labels import LABEL_WEIGHTINGS
+from transenc.manifest import recorded_fields
 from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
 from transenc.train_settings import (  # noqa: F401 - TrainSettings is imported from here too
     TrainSettings,
@@ -40,7 +41,6 @@ from transenc.train_settings import (  # noqa: F401 - TrainSettings is imported 
     contrastive_defaults,
     cross_defaults,
     late_defaults,
-    recorded,
 )
 
 if sys.version_info >= (3, 11):
@@ -307,7 +307,7 @@ class Recipe:
                 del data[key]
         for section in TRAIN_SECTIONS:
             if isinstance(data.get(section), dict):
-                data[section] = recorded(TrainSettings(**data[section]))
+                data[section] = recorded_fields(TrainSettings(**data[section]))
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def to_toml(self) -> str:

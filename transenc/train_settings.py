@@ -4,9 +4,10 @@ with the public defaults of each stage and the checks a recipe section gets."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from transenc.errors import TransencError
+from transenc.manifest import ADDED, ROLE
 from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
 
 
@@ -30,7 +31,8 @@ class TrainSettings:
     # off by default: measured on STS-B train it cost a cross-encoder 1.1 points
     # (bench.suite.training)
     length_grouped: bool = False
-    min_steps: int = 0
+    # added after run directories were made: recorded only when set (transenc.manifest)
+    min_steps: int = field(default=0, metadata={ROLE: ADDED})
 
     def __post_init__(self) -> None:
         # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints
@@ -63,20 +65,6 @@ class TrainSettings:
             raise TransencError(
                 f"recipe [{section}] precision must be one of {', '.join(PRECISIONS)}"
             )
-
-
-# settings added after run directories were made: left out of what a manifest or a recipe's
-# fingerprint records while at their default, so that those runs still resume
-ADDED_LATER = {"min_steps": 0}
-
-
-def recorded(settings: TrainSettings) -> dict:
-    """``settings`` as a manifest or fingerprint records them (see ``ADDED_LATER``)."""
-    values = asdict(settings)
-    for key, default in ADDED_LATER.items():
-        if values.get(key) == default:
-            del values[key]
-    return values
 
 
 def contrastive_defaults() -> TrainSettings:

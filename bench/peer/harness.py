@@ -41,7 +41,6 @@ from transenc.data.readers import resolve_corpus
 from transenc.evaluate import EvalConfig, load_tasks
 from transenc.evaluate import run as eval_sts
 from transenc.overlap import overlap_by_task
-from transenc.pipeline.share import stage_seconds
 from transenc.recipe import load_recipe
 
 PEER_URL = "https://github.com/amzn/trans-encoder"
@@ -240,7 +239,6 @@ def transenc_row(args, recipe_path: Path, pairs_tsv: Path, seed: int) -> dict:
         "process": process,
         "stages": stages,
         "cycle_seconds": round(sum(stages.values()), 1),
-        "run_seconds": stage_seconds(out),
         "scores": scores,
     }
 

@@ -22,10 +22,9 @@ from __future__ import annotations
 from dataclasses import MISSING, field, fields
 from pathlib import Path
 
-from transenc.manifest import Stage
+from transenc.manifest import ADDED, ROLE, Stage
 
-ROLE = "transenc_role"
-INPUT, OUTPUT, RUNTIME, ADDED = "input", "output", "runtime", "added"
+INPUT, OUTPUT, RUNTIME = "input", "output", "runtime"
 
 
 def _field(role: str, default=MISSING, default_factory=MISSING):
