@@ -1,3 +1,4 @@
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -9,7 +10,8 @@ import pytest
 from transenc.data import PairCorpus
 from transenc.errors import DataError, TransencError
 from transenc.labels import cosine_to_target, read_labels, write_labels
-from transenc.recipe import Recipe, load_recipe, shipped_recipes
+from transenc.manifest import ADDED, ROLE
+from transenc.recipe import Recipe, TrainSettings, load_recipe, shipped_recipes
 
 
 def test_label_file_round_trip_with_awkward_sentences(tmp_path):
@@ -134,9 +136,17 @@ def test_bi_loss_key():
     data = default.to_dict()
     for key in ("name", *_KEYS_ADDED_LATER):
         del data[key]
-    for section in TRAIN_SECTIONS:  # and so is a training section's min_steps, added later
-        if section in data and data[section]["min_steps"] == 0:
-            del data[section]["min_steps"]
+    # and so are a training section's keys added later (min_steps, keep_best, ...)
+    added = {
+        spec.name: spec.default
+        for spec in dataclasses.fields(TrainSettings)
+        if spec.metadata.get(ROLE) == ADDED
+    }
+    assert {"min_steps", "keep_best", "check_every", "patience"} <= set(added)
+    for section in TRAIN_SECTIONS:
+        for key, value in added.items():
+            if section in data and data[section][key] == value:
+                del data[section][key]
     assert (
         default.fingerprint()
         == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

@@ -3,7 +3,7 @@ inputs checked before anything is written."""
 
 import json
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -429,6 +429,47 @@ def test_min_steps_raises_a_small_corpus_budget_and_is_recorded(pairs_file, tiny
     assert {name: load_recipe(name).fingerprint() for name in before} == before
     with pytest.raises(TransencError, match=r"\[bi\] min_steps must be 0 \(off\) or positive"):
         TrainSettings(min_steps=-1).check("bi")
+
+
+def test_keep_best_ends_on_the_checked_weights_with_the_best_held_back_fidelity(
+    pairs_file, tiny_bi, tmp_path
+):
+    from transenc.recipe import TrainSettings
+
+    # 36 training pairs at batch 8: 5 steps an epoch; 6 epochs (30 steps), checked every 5
+    checked = TrainSettings(
+        epochs=6, batch_size=8, learning_rate=3e-4, max_length=16, keep_best=True, check_every=5
+    )
+    recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25, bi=checked)
+    out = tmp_path / "run"
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    metrics = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())["metrics"]
+    checks = {int(step): value for step, value in metrics["checks"].items()}
+    assert sorted(checks) == [5, 10, 15, 20, 25, 30]
+    best = max(checks.values())
+    assert metrics["kept_step"] == min(step for step, value in checks.items() if value == best)
+    # the saved student is the kept checkpoint: its held-back fidelity is the best check's
+    assert result.fidelity["round 1"]["bi held-back"] == pytest.approx(best, abs=2e-4)
+    # the cross-encoder did not ask for it: no checks
+    cross = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())["metrics"]
+    assert "checks" not in cross
+    # with patience 1 the stage stops at the first check without a gain
+    patient = replace(checked, patience=1)
+    recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25, bi=patient)
+    bootstrap.run(config(pairs_file, tmp_path / "patient", [tiny_bi], recipe=recipe))
+    metrics = json.loads(
+        (tmp_path / "patient" / "round-1" / "train-bi.manifest.json").read_text()
+    )["metrics"]
+    steps = sorted(int(step) for step in metrics["checks"])
+    values = [metrics["checks"][str(step)] for step in steps]
+    stopped_at = next(
+        (i for i in range(1, len(values)) if values[i] <= max(values[:i])), len(values) - 1
+    )
+    assert len(steps) == stopped_at + 1
+    with pytest.raises(TransencError, match=r"\[bi\] keep_best scores the held-back pairs"):
+        tiny_recipe(bi=checked)
+    with pytest.raises(TransencError, match=r"\[bi\] check_every and patience need keep_best"):
+        TrainSettings(patience=2).check("bi")
 
 
 def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):

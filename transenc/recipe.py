@@ -220,6 +220,16 @@ class Recipe:
             raise TransencError(f"recipe label_precision must be one of {', '.join(PRECISIONS)}")
         for section in TRAIN_SECTIONS:
             getattr(self, section).check(section)
+            keep_best = getattr(self, section).keep_best
+            if keep_best and section == "contrastive_training":
+                raise TransencError(
+                    "recipe [contrastive] keep_best: the SimCSE stage has no targets to score"
+                )
+            if keep_best and not self.held_back:
+                raise TransencError(
+                    f"recipe [{section}] keep_best scores the held-back pairs: set held_back "
+                    "(a share such as 0.05)"
+                )
         self._check_label_weights()
         for model, sections in self.model_settings.items():
             for section in TRAIN_SECTIONS:

@@ -19,7 +19,11 @@ class TrainSettings:
     ``length_grouped`` batches (see :mod:`transenc.batching`). ``min_steps`` sets a floor
     on the optimizer steps: on a corpus too small for ``epochs`` to reach it, the stage trains
     that many steps instead (more passes over the same pairs), so that a budget set in epochs
-    does not shrink with the corpus."""
+    does not shrink with the corpus. ``keep_best`` scores the pairs the recipe's ``held_back``
+    keeps out every ``check_every`` steps (0: a tenth of the planned steps) by the Spearman of
+    the model's scores with their targets (held-back fidelity: no gold label is read), keeps
+    the weights where it was highest, and with ``patience`` stops after that many checks
+    without a gain (0: trains the whole budget)."""
 
     epochs: float = 1.0
     batch_size: int = 32
@@ -33,6 +37,9 @@ class TrainSettings:
     length_grouped: bool = False
     # added after run directories were made: recorded only when set (transenc.manifest)
     min_steps: int = field(default=0, metadata={ROLE: ADDED})
+    keep_best: bool = field(default=False, metadata={ROLE: ADDED})
+    check_every: int = field(default=0, metadata={ROLE: ADDED})
+    patience: int = field(default=0, metadata={ROLE: ADDED})
 
     def __post_init__(self) -> None:
         # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints
@@ -57,10 +64,18 @@ class TrainSettings:
             raise TransencError(
                 f'recipe [{section}] max_length must be a whole number of at least 4, or "auto"'
             )
-        if isinstance(self.min_steps, bool) or not isinstance(self.min_steps, int):
-            raise TransencError(f"recipe [{section}] min_steps must be a whole number")
-        if self.min_steps < 0:
-            raise TransencError(f"recipe [{section}] min_steps must be 0 (off) or positive")
+        for key in ("min_steps", "check_every", "patience"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TransencError(f"recipe [{section}] {key} must be a whole number")
+            if value < 0:
+                raise TransencError(f"recipe [{section}] {key} must be 0 (off) or positive")
+        if not isinstance(self.keep_best, bool):
+            raise TransencError(f"recipe [{section}] keep_best must be true or false")
+        if (self.check_every or self.patience) and not self.keep_best:
+            raise TransencError(
+                f"recipe [{section}] check_every and patience need keep_best = true"
+            )
         if self.precision not in PRECISIONS:
             raise TransencError(
                 f"recipe [{section}] precision must be one of {', '.join(PRECISIONS)}"

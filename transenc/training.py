@@ -38,6 +38,7 @@ def fit(
     settings: TrainSettings,
     seed: int,
     show_progress: bool,
+    evaluator=None,
     **extra_args,
 ) -> float:
     """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
@@ -46,8 +47,12 @@ def fit(
 
     The model trains truncated to ``settings.max_length`` tokens, in ``settings.precision``,
     on length-grouped batches when ``settings.length_grouped`` (unless ``extra_args`` choose a
-    batch sampler); no checkpoints are written, nothing is reported to external loggers, and
-    the fixed ``seed`` makes the run repeatable.
+    batch sampler); nothing is reported to external loggers, and the fixed ``seed`` makes the
+    run repeatable. With ``settings.keep_best``, ``evaluator`` (a sentence-transformers
+    evaluator whose primary metric is ``fidelity``) runs every ``check_every`` steps and the
+    trainer ends on the weights it scored highest (checkpoints in a temporary folder, weights
+    only), stopping after ``patience`` checks without a gain; otherwise no checkpoint is
+    written.
     """
     from datasets import Dataset
     from sentence_transformers.cross_encoder import CrossEncoderTrainer
@@ -63,6 +68,19 @@ def fit(
         )
     if settings.length_grouped:
         extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
+    examples = len(next(iter(columns.values())))
+    callbacks = []
+    if settings.keep_best:
+        if evaluator is None:
+            raise TransencError("keep_best needs the held-back pairs to score")
+        extra_args.update(best_kept_args(settings, examples))
+        if settings.patience:
+            from transformers import EarlyStoppingCallback
+
+            callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.patience))
+    else:
+        evaluator = None
+        extra_args.setdefault("save_strategy", "no")
     with (
         truncated_to(model, settings.max_length),
         tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir,
@@ -79,12 +97,11 @@ def fit(
             ddp_find_unused_parameters=trainer_class is not CrossEncoderTrainer,
             learning_rate=settings.learning_rate,
             # a floor on the steps (min_steps) replaces the epochs where they fall short of it
-            max_steps=floor_steps(settings, len(next(iter(columns.values())))) or -1,
+            max_steps=floor_steps(settings, examples) or -1,
             warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a ratio of total steps
             lr_scheduler_type="linear",
             seed=seed,
             data_seed=seed,
-            save_strategy="no",
             report_to="none",
             logging_strategy="no",
             disable_tqdm=not show_progress,
@@ -94,7 +111,12 @@ def fit(
             **extra_args,
         )
         trainer = trainer_class(
-            model=model, args=args, train_dataset=Dataset.from_dict(columns), loss=loss
+            model=model,
+            args=args,
+            train_dataset=Dataset.from_dict(columns),
+            loss=loss,
+            evaluator=evaluator,
+            callbacks=callbacks or None,
         )
         if not show_progress:
             # without progress bars the trainer would print its final log dict instead
@@ -102,6 +124,23 @@ def fit(
 
             trainer.remove_callback(PrinterCallback)
         return trainer.train().training_loss
+
+
+def best_kept_args(settings: TrainSettings, examples: int) -> dict:
+    """Trainer arguments that check the evaluator every ``check_every`` steps and end on the
+    best-scoring weights."""
+    every = settings.check_every or max(1, planned_steps(settings, examples) // 10)
+    return {
+        "eval_strategy": "steps",
+        "eval_steps": every,
+        "save_strategy": "steps",
+        "save_steps": every,
+        "save_only_model": True,  # the optimizer's state is never resumed from these
+        "save_total_limit": 2,  # the best and the latest
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "fidelity",
+        "greater_is_better": True,
+    }
 
 
 def planned_steps(settings: TrainSettings, examples: int) -> int:

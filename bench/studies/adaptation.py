@@ -22,7 +22,10 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   ``transenc-mpnet``: the same with ``--teacher mpnet``; ``transenc-contrastive``: the same
   with the SimCSE stage first (the ``simcse`` row's training, then the loop); ``transenc-mined``:
   ``bootstrap --sentences`` on the adapt side's sentences (pairs mined by MiniLM), recipe
-  ``adapt``.
+  ``adapt``. Experiments of issue 24, each a recipe in ``bench/recipes`` with the SimCSE stage
+  first: ``transenc-cross-floor`` (``adapt-cross-floor``: the cross-encoder trains at least
+  500 steps) and ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training
+  stage keeping the weights with the best held-back fidelity, no gold read).
 
 Each finished row appends a record; rerunning skips recorded (domain, row, seed) and resumes
 an interrupted bootstrap. ``python -m bench.report`` tabulates them in BENCHMARKS.md.
@@ -54,8 +57,17 @@ ROWS = (
     "transenc-mpnet",
     "transenc-contrastive",
     "transenc-mined",
+    "transenc-cross-floor",
+    "transenc-keep-best",
 )
 RECIPE = "adapt"
+# rows that run another recipe than RECIPE (experiments of issue 24, kept under bench/recipes)
+ROW_RECIPES = {
+    row: str(Path(__file__).parents[1] / "recipes" / f"adapt-{row.removeprefix('transenc-')}.toml")
+    for row in ("transenc-cross-floor", "transenc-keep-best")
+}
+# rows whose loop starts with the SimCSE stage
+CONTRASTIVE_ROWS = ("transenc-contrastive", *ROW_RECIPES)
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
 
@@ -181,22 +193,31 @@ def train_tsdae(sentences: str, output: Path, seed: int) -> str:
     return str(output)
 
 
-def train_transenc(
-    data: dict, folder: Path, seed: int, teacher: bool, mined: bool, contrastive: bool = False
-) -> dict:
+def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict, dict]:
+    """Runs the row's bootstrap; returns its final models and what the run says about itself
+    (label-free fidelity, wall time of its stages including any run it resumed)."""
     from transenc import bootstrap
     from transenc.recipe import load_recipe
 
+    mined = row == "transenc-mined"
     config = bootstrap.BootstrapConfig(
         pairs="" if mined else data["pairs"],
         sentences=data["sentences"] if mined else None,
         out=folder,
-        teachers=["mpnet"] if teacher else [],
+        teachers=["mpnet"] if row == "transenc-mpnet" else [],
         # the rows say whether the SimCSE stage runs, whatever the recipe's default
-        recipe=load_recipe(RECIPE).with_overrides(seed=seed, contrastive=contrastive),
+        recipe=load_recipe(ROW_RECIPES.get(row, RECIPE)).with_overrides(
+            seed=seed, contrastive=row in CONTRASTIVE_ROWS
+        ),
     )
     result = bootstrap.run(config, say=print)
-    return {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
+    models = {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
+    about = {
+        "recipe": config.recipe.name,
+        "fidelity": result.fidelity,
+        "stage_seconds": round(sum(result.stage_seconds.values()), 1),
+    }
+    return models, about
 
 
 def done(domain: str, row: str, seed: int) -> bool:
@@ -214,6 +235,7 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
     folder = out / domain / f"{row}-seed{seed}"
     started = time.time()
     models: dict[str, str] = {}
+    about: dict = {}
     if row == "zero-shot":
         models = {"bi": "default"}
     elif row == "mpnet":
@@ -223,15 +245,9 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
     elif row == "tsdae":
         models = {"bi": train_tsdae(data["sentences"], folder / "bi", seed)}
     else:
-        models = train_transenc(
-            data,
-            folder,
-            seed,
-            teacher=row == "transenc-mpnet",
-            mined=row == "transenc-mined",
-            contrastive=row == "transenc-contrastive",
-        )
-    trained = time.time() - started
+        models, about = train_transenc(data, folder, seed, row)
+    # a resumed bootstrap's own stage times count the invocation that ran them
+    trained = about.pop("stage_seconds", None) or time.time() - started
     scores = {kind: evaluate(path, data["gold"]) for kind, path in models.items()}
     return {
         "domain": domain,
@@ -250,6 +266,7 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
         "adapt_sentences": data["adapt_sentences"],
         "train_seconds": round(trained, 1),
         "scores": scores,
+        **about,
     }
 
 

@@ -135,6 +135,8 @@ class BootstrapResult:
     corpus: str = ""
     protocol: dict = field(default_factory=dict)
     fidelity: dict[str, dict[str, float]] = field(default_factory=dict)
+    # wall time of every stage, from this invocation or the one that ran it before a resume
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def check_models_load(config: BootstrapConfig) -> list[str]:

@@ -83,6 +83,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         f"{corpus.name} ({len(corpus)} pairs)",
         protocol,
         fidelity,
+        dict(runner.seconds),
     )
 
 

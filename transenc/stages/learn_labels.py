@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sentence_transformers.base.evaluation import BaseEvaluator
 
 from transenc.data.corpus import PairCorpus
 from transenc.errors import TransencError
@@ -40,6 +41,9 @@ class TrainResult:
     held_back: int | None = None
     held_back_fidelity: float | None = None
     steps: int = 0  # optimizer steps taken (the epochs', or the settings' min_steps)
+    # with keep_best: held-back fidelity at each check ({step: fidelity}) and the step kept
+    checks: dict[str, float] | None = None
+    kept_step: int | None = None
 
     def summary(self) -> str:
         return (
@@ -50,6 +54,11 @@ class TrainResult:
             + (
                 f", held-back fidelity {self.held_back_fidelity:.4f} ({self.held_back} pairs)"
                 if self.held_back_fidelity is not None
+                else ""
+            )
+            + (
+                f", kept step {self.kept_step} of {self.steps} ({len(self.checks)} checks)"
+                if self.checks
                 else ""
             )
         )
@@ -90,6 +99,13 @@ def learn_labels(
         else corpus.sentences
     )
     settings, length_note = resolved(config.settings, model, texts, learner.reads_pairs)
+    if settings.keep_best and held is None:
+        raise TransencError("keep_best scores the held-back pairs: set the recipe's held_back")
+    checker = (
+        HeldBackFidelity(held, learner.scores_as, settings.precision)
+        if settings.keep_best
+        else None
+    )
     loss = fit(
         model,
         columns,
@@ -97,6 +113,7 @@ def learn_labels(
         settings,
         config.seed,
         config.show_progress,
+        evaluator=checker,
         **(extra_args or {}),
     )
     card = model_card(
@@ -129,6 +146,8 @@ def learn_labels(
         None if held is None else len(held),
         held_fidelity,
         steps=planned_steps(settings, len(next(iter(columns.values())))),
+        checks={str(step): value for step, value in checker.history} if checker else None,
+        kept_step=checker.best_step() if checker else None,
     )
 
 
@@ -164,6 +183,30 @@ def fidelity_of(model, kind: str, corpus: PairCorpus, precision: str) -> float:
     # a cross-encoder is scored as its labels are by default: both pair orders averaged
     predicted = scores_of(model, kind, corpus, precision=precision, both_orders=kind == "cross")
     return round(float(spearmanr(predicted, corpus.scores).statistic), 4)
+
+
+class HeldBackFidelity(BaseEvaluator):
+    """A sentence-transformers evaluator (primary metric ``fidelity``): the model's fidelity on
+    the held-back pairs, so that the trainer can keep the weights that hold their targets best
+    (no gold label is read). Remembers each check as (step, fidelity)."""
+
+    def __init__(self, held: PairCorpus, kind: str, precision: str) -> None:
+        super().__init__()
+        self.primary_metric = "fidelity"
+        self.held, self.kind, self.precision = held, kind, precision
+        self.history: list[tuple[int, float]] = []
+
+    def __call__(self, model, output_path=None, epoch: float = -1, steps: int = -1) -> dict:
+        value = fidelity_of(model, self.kind, self.held, self.precision)
+        model.train()  # the trainer goes on training after the check
+        self.history.append((steps, value))
+        return {"fidelity": value}
+
+    def best_step(self) -> int | None:
+        """The step the trainer kept: the first with the highest fidelity."""
+        if not self.history:
+            return None
+        return max(self.history, key=lambda check: (check[1], -check[0]))[0]
 
 
 def pair_columns(corpus: PairCorpus) -> dict[str, list]:
