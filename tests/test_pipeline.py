@@ -457,9 +457,9 @@ def test_keep_best_ends_on_the_checked_weights_with_the_best_held_back_fidelity(
     patient = replace(checked, patience=1)
     recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25, bi=patient)
     bootstrap.run(config(pairs_file, tmp_path / "patient", [tiny_bi], recipe=recipe))
-    metrics = json.loads(
-        (tmp_path / "patient" / "round-1" / "train-bi.manifest.json").read_text()
-    )["metrics"]
+    metrics = json.loads((tmp_path / "patient" / "round-1" / "train-bi.manifest.json").read_text())[
+        "metrics"
+    ]
     steps = sorted(int(step) for step in metrics["checks"])
     values = [metrics["checks"][str(step)] for step in steps]
     stopped_at = next(
