@@ -328,11 +328,23 @@ def objectives(f: dict) -> str:
     return objectives_table(f["runs"])
 
 
-def adaptation(entries: list[dict]) -> str:
-    """Per evaluation set: each method's primary metric (mean ± sd over its seeds), the
-    bi-encoder's and, for transenc, the cross-encoder's; with the protocol of each row."""
-    from statistics import mean, stdev
+ADAPTATION_ORDER = (
+    "zero-shot",
+    "simcse",
+    "tsdae",
+    "transenc",
+    "transenc-contrastive",
+    "transenc-mined",
+    "transenc-mpnet",
+    "transenc-cross-floor",
+    "transenc-keep-best",
+    "mpnet",
+)
 
+
+def _adaptation_cells(entries: list[dict]):
+    """(cells: (set, metric, row, kind) -> values over seeds, rows in order, each row's last
+    record, each domain's split text, machines)."""
     cells: dict[tuple, list[float]] = {}
     about: dict[str, dict] = {}
     splits: dict[str, str] = {}
@@ -346,31 +358,29 @@ def adaptation(entries: list[dict]) -> str:
                 cells.setdefault((name, primary, f["row"], kind), []).append(metrics[primary])
         about[f["row"]] = f
         splits[f["domain"]] = f"{f['evaluated']}; adapt side {f['adapt_pairs']} pairs"
-    order = [
-        r
-        for r in (
-            "zero-shot",
-            "simcse",
-            "tsdae",
-            "transenc",
-            "transenc-contrastive",
-            "transenc-mined",
-            "transenc-mpnet",
-            "mpnet",
-        )
-        if r in about
-    ]
+    known = [r for r in ADAPTATION_ORDER if r in about]
+    order = known + [r for r in about if r not in known]
+    return cells, order, about, splits, machines
+
+
+def _seeds_cell(values, untrained=False) -> str:
+    from statistics import mean, stdev
+
+    if not values:
+        return ""
+    if untrained:
+        return f"{values[0]:.2f}"
+    if len(values) == 1:
+        return f"{values[0]:.2f} (1 seed)"
+    return f"{mean(values):.2f} ± {stdev(values):.2f} ({len(values)} seeds)"
+
+
+def adaptation(entries: list[dict]) -> str:
+    """Per evaluation set: each method's primary metric (mean ± sd over its seeds), the
+    bi-encoder's and, for transenc, the cross-encoder's; with the protocol of each row, and
+    the label-free fidelity the transenc rows recorded."""
+    cells, order, about, splits, machines = _adaptation_cells(entries)
     sets = list(dict.fromkeys((name, primary) for name, primary, _, _ in cells))
-
-    def cell(values, untrained=False):
-        if not values:
-            return ""
-        if untrained:
-            return f"{values[0]:.2f}"
-        if len(values) == 1:
-            return f"{values[0]:.2f} (1 seed)"
-        return f"{mean(values):.2f} ± {stdev(values):.2f} ({len(values)} seeds)"
-
     header = ["method", "model", *[f"{name} ({primary})" for name, primary in sets]]
     rows = []
     for row in order:
@@ -378,10 +388,11 @@ def adaptation(entries: list[dict]) -> str:
             values = [cells.get((n, p, row, kind), []) for n, p in sets]
             if any(values):
                 untrained = row in ("zero-shot", "mpnet")
-                rows.append([row, kind, *[cell(v, untrained) for v in values]])
+                rows.append([row, kind, *[_seeds_cell(v, untrained) for v in values]])
     protocol = [
         f"- `{row}`: trained on {about[row]['trained_on']}; gold read in training: "
         f"{about[row]['gold_read_in_training']}"
+        + (f"; recipe `{about[row]['recipe']}`" if about[row].get("recipe") else "")
         for row in order
     ] + [f"- {domain}: evaluated on {text}" for domain, text in sorted(splits.items())]
     return (
@@ -389,6 +400,100 @@ def adaptation(entries: list[dict]) -> str:
         + "\n\nMachine: "
         + "; ".join(sorted(machines))
         + ". Precision `auto` for training (bf16 where the CPU has it); evaluation fp32.\n\n"
+        + "\n".join(protocol)
+        + _fidelity_table(entries)
+    )
+
+
+def _fidelity_table(entries: list[dict]) -> str:
+    """The label-free fidelity of the runs that recorded it, one line per run."""
+    rows = []
+    for entry in entries:
+        f = entry["figures"]
+        for round_name, values in (f.get("fidelity") or {}).items():
+            rows.append(
+                [
+                    f["domain"],
+                    f["row"],
+                    f["seed"],
+                    round_name,
+                    *[
+                        values.get(column, "")
+                        for column in ("bi", "bi held-back", "cross", "cross held-back")
+                    ],
+                ]
+            )
+    if not rows:
+        return ""
+    header = ["domain", "row", "seed", "round", "bi", "bi held-back", "cross", "cross held-back"]
+    return (
+        "\n\nFidelity (label-free: Spearman of each model's scores with the targets it "
+        "learnt, on its training pairs and on the pairs its stage held back):\n\n"
+        + table(header, sorted(rows, key=lambda r: (r[0], r[1], r[2])))
+    )
+
+
+def sts_genres(entries: list[dict]) -> str:
+    """STS sources as domains: per source, each row's primary metric (mean over seeds) and its
+    change from the start; the average over sources; each row's protocol."""
+    from statistics import mean
+
+    cells, order, about, splits, machines = _adaptation_cells(entries)
+    sources = sorted({name for name, _, _, _ in cells})
+    columns = [
+        (row, kind)
+        for row in order
+        for kind in ("bi", "cross")
+        if any(cells.get((s, "spearman", row, kind)) for s in sources)
+    ]
+    start = {s: (cells.get((s, "spearman", "zero-shot", "bi")) or [None])[0] for s in sources}
+
+    def value(source, row, kind):
+        values = cells.get((source, "spearman", row, kind))
+        return mean(values) if values else None
+
+    adapt_pairs = {e["figures"]["domain"]: e["figures"]["adapt_pairs"] for e in entries}
+    rows = []
+    for source in sources:
+        line = [source, adapt_pairs.get(source, "")]
+        for row, kind in columns:
+            v = value(source, row, kind)
+            delta = (
+                ""
+                if v is None or start[source] is None or row == "zero-shot"
+                else (f" ({v - start[source]:+.2f})")
+            )
+            line.append("" if v is None else f"{v:.2f}{delta}")
+        rows.append(line)
+    averages = ["**average**", ""]
+    for row, kind in columns:
+        values = [value(s, row, kind) for s in sources]
+        averages.append(
+            f"{mean(values):.2f}" if all(v is not None for v in values) else "(incomplete)"
+        )
+    rows.append(averages)
+    seeds = {
+        (row, kind): sorted({e["figures"]["seed"] for e in entries if e["figures"]["row"] == row})
+        for row, kind in columns
+    }
+    header = ["source (Spearman x100)", "adapt pairs"] + [
+        f"{row} {kind}"
+        + ("" if row in ("zero-shot", "mpnet") else f" (seeds {seeds[(row, kind)]})")
+        for row, kind in columns
+    ]
+    protocol = [
+        f"- `{row}`: trained on {about[row]['trained_on']}; gold read in training: "
+        f"{about[row]['gold_read_in_training']}"
+        for row in order
+    ]
+    evaluated = sorted({e["figures"]["evaluated"] for e in entries})
+    return (
+        table(header, rows)
+        + "\n\nMachine: "
+        + "; ".join(sorted(machines))
+        + ". Precision `auto` for training; evaluation fp32. Each source is evaluated on "
+        + "; ".join(evaluated)
+        + ".\n\n"
         + "\n".join(protocol)
     )
 
@@ -411,6 +516,7 @@ RENDER = {
 GROUP_RENDER = {
     "bootstrap_quality": bootstrap_quality,
     "adaptation": adaptation,
+    "sts_genres": sts_genres,
     "peer": peer_comparison,
 }
 TITLES = {
@@ -427,6 +533,7 @@ TITLES = {
     "distributed": "Two processes against one (torchrun, gloo, reference round)",
     "objectives": "cross -> bi objectives on cpu-fast (eval-pairs; targets and gap read gold)",
     "adaptation": "Adapting to a domain: transenc against TSDAE and SimCSE (outside STS)",
+    "sts_genres": "STS sources as domains (inductive: adapt on one half, score the other)",
     "mining_scale": "Mining pairs from sentences: time and peak memory",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }

@@ -2,7 +2,13 @@
 
 import pytest
 
-from transenc.data import STS_TASKS, load_sts_task, load_transductive_pool, resolve_corpus
+from transenc.data import (
+    STS_TASKS,
+    load_sts_sources,
+    load_sts_task,
+    load_transductive_pool,
+    resolve_corpus,
+)
 from transenc.data.sts import task_splits
 from transenc.errors import DataError, TransencError
 
@@ -27,6 +33,18 @@ def test_sts16_release_names_and_four_columns(mini_sts_dir):
     assert sts16.scores.tolist() == [5.0, 1.0, 3.0]
     assert sts16.pairs[0] == ("A man is playing a guitar.", "A man plays the guitar.")
     assert "src one" not in sts16.sentences
+
+
+def test_a_year_by_source_pools_to_the_year(mini_sts_dir):
+    for task in ("sts12", "sts16"):
+        sources = load_sts_sources(mini_sts_dir, task)
+        year = load_sts_task(mini_sts_dir, task)
+        assert [c.name for c in sources.values()] == [f"{task}/{s}" for s in sources]
+        assert [pair for c in sources.values() for pair in c.pairs] == year.pairs
+        assert [x for c in sources.values() for x in c.scores] == year.scores.tolist()
+    assert list(load_sts_sources(mini_sts_dir, "sts16")) == ["beta"]  # STS2016.input.beta.txt
+    with pytest.raises(TransencError, match="task stsb has no sources"):
+        load_sts_sources(mini_sts_dir, "stsb")
 
 
 def test_stsb_unquoted_with_extra_columns(mini_sts_dir):

@@ -27,6 +27,12 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   500 steps) and ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training
   stage keeping the weights with the best held-back fidelity, no gold read).
 
+STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
+headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
+half's unlabeled pairs (or, with ``transenc-mined``, its sentences), evaluate on the other half's
+gold. A sentence may sit in both halves (a pair is held out, not its sentences). Recorded as
+``sts_genres``, one domain per source (``sts12-MSRvid``, ...).
+
 Each finished row appends a record; rerunning skips recorded (domain, row, seed) and resumes
 an interrupted bootstrap. ``python -m bench.report`` tabulates them in BENCHMARKS.md.
 
@@ -130,6 +136,42 @@ def prepare(domain: str, root: Path, out: Path) -> dict:
     }
 
 
+def sts_genre_domains(sts_dir: Path, tasks=("sts12", "sts13", "sts14", "sts15", "sts16")):
+    """{domain name: its scored pairs} for every STS12-16 source (``sts14-tweet-news``)."""
+    from transenc.data import load_sts_sources
+
+    return {
+        f"{task}-{source}": corpus
+        for task in tasks
+        for source, corpus in load_sts_sources(sts_dir, task).items()
+    }
+
+
+def prepare_genre(name: str, corpus, out: Path) -> dict:
+    """A source's halves by a seeded hash of the pair: the adapt side's pairs and sentences,
+    the other side's gold, written under ``out`` as :func:`prepare` writes a domain."""
+    out.mkdir(parents=True, exist_ok=True)
+    frame = corpus.to_frame()
+    side = [_half(f"{a}\t{b}") for a, b in zip(frame.sentence1, frame.sentence2, strict=True)]
+    side = pd.Series(side, index=frame.index)
+    adapt, gold = frame[side == 0], frame[side == 1]
+    adapt[["sentence1", "sentence2"]].to_csv(out / "adapt_pairs.tsv", sep="\t", index=False)
+    sentences = list(dict.fromkeys([*adapt.sentence1, *adapt.sentence2]))
+    (out / "adapt_sentences.txt").write_text("\n".join(sentences) + "\n")
+    path = out / f"gold_{name}.tsv"
+    gold.to_csv(path, sep="\t", index=False)
+    return {
+        "pairs": str(out / "adapt_pairs.tsv"),
+        "sentences": str(out / "adapt_sentences.txt"),
+        "gold": {name: str(path)},
+        "adapt_pairs": len(adapt),
+        "adapt_sentences": len(sentences),
+        "split": "pair halves (seeded hash of the pair)",
+        "benchmark": "sts_genres",
+        "group": "sts-genres",  # its runs' folder under --out
+    }
+
+
 def evaluate(model: str, gold: dict[str, str]) -> dict:
     from transenc import gold_eval
 
@@ -220,8 +262,8 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
     return models, about
 
 
-def done(domain: str, row: str, seed: int) -> bool:
-    path = RESULTS_DIR / "adaptation.jsonl"
+def done(domain: str, row: str, seed: int, benchmark: str = "adaptation") -> bool:
+    path = RESULTS_DIR / f"{benchmark}.jsonl"
     if not path.is_file():
         return False
     for line in path.read_text().splitlines():
@@ -272,25 +314,40 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--domains", nargs="+", default=list(DOMAINS), choices=DOMAINS)
+    parser.add_argument("--domains", nargs="*", default=list(DOMAINS), choices=DOMAINS)
+    parser.add_argument(
+        "--sts-genres",
+        nargs="*",
+        metavar="SOURCE",
+        help="also adapt on STS12-16 sources as domains (all of them, or those named: "
+        "sts12-MSRvid ...)",
+    )
+    parser.add_argument("--sts-dir", type=Path, default=Path("../shared/data/sts"))
     parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=ROWS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--domains-dir", type=Path, default=Path("../shared/data/domains"))
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
     args = parser.parse_args()
     prepared = {d: prepare(d, args.domains_dir, args.out / d) for d in args.domains}
+    if args.sts_genres is not None:
+        genres = sts_genre_domains(args.sts_dir)
+        unknown = sorted(set(args.sts_genres) - set(genres))
+        if unknown:
+            parser.error(f"unknown STS source(s) {', '.join(unknown)}; known: {', '.join(genres)}")
+        for name in args.sts_genres or genres:
+            prepared[name] = prepare_genre(name, genres[name], args.out / "sts-genres" / name)
     # row by row over the domains: every domain gets the first rows before any gets the last
     for seed in args.seeds:
         for row in args.rows:
-            for domain in args.domains:
-                data = prepared[domain]
+            for domain, data in prepared.items():
+                benchmark = data.get("benchmark", "adaptation")
                 if row in ("zero-shot", "mpnet") and seed != args.seeds[0]:
                     continue  # no training: one seed says it all
-                if done(domain, row, seed):
+                if done(domain, row, seed, benchmark):
                     print(f"[skip] {domain} {row} seed {seed}: recorded")
                     continue
-                figures = run_row(domain, row, seed, data, args.out)
-                record("adaptation", figures)
+                figures = run_row(domain, row, seed, data, args.out / data.get("group", ""))
+                record(benchmark, figures)
                 print(json.dumps(figures["scores"]))
 
 

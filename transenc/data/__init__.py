@@ -6,6 +6,7 @@ from transenc.data.sts import (
     STS_TASKS,
     default_data_dir,
     load_evaluation_pairs,
+    load_sts_sources,
     load_sts_task,
     load_transductive_pool,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "STS_TASKS",
     "default_data_dir",
     "load_evaluation_pairs",
+    "load_sts_sources",
     "load_sts_task",
     "load_transductive_pool",
     "read_pair_file",

@@ -135,8 +135,32 @@ def _check_data_dir(data_dir: str | Path) -> Path:
     return root
 
 
+def load_sts_sources(data_dir: str | Path, task: str) -> dict[str, PairCorpus]:
+    """One SemEval year (``sts12`` .. ``sts16``) source by source (``MSRvid``, ``headlines``,
+    ...), each with its scored pairs, named ``TASK/SOURCE``: the genres a year pools.
+
+    Example:
+        >>> sources = load_sts_sources("../shared/data/sts", "sts16")  # doctest: +SKIP
+        >>> sorted(sources)[0]  # doctest: +SKIP
+        'answer-answer'
+    """
+    root = _check_data_dir(data_dir)
+    if task not in SEMEVAL_DIRS:
+        raise TransencError(f"task {task} has no sources; {', '.join(SEMEVAL_DIRS)} have them")
+    return {
+        source: corpus for source, corpus in _semeval_sources(root / SEMEVAL_DIRS[task], task, True)
+    }
+
+
 def _load_semeval_year(folder: Path, task: str, scored_only: bool) -> PairCorpus:
-    """All sub-datasets of one SemEval year pooled (the usual 'all' setting).
+    """All sub-datasets of one SemEval year pooled (the usual 'all' setting)."""
+    return PairCorpus.concat(
+        [corpus for _, corpus in _semeval_sources(folder, task, scored_only)], name=task
+    )
+
+
+def _semeval_sources(folder: Path, task: str, scored_only: bool):
+    """(source, its pairs) for each sub-dataset of one SemEval year, in file-name order.
 
     Each sub-dataset X has ``*.input.X.txt`` (tab-separated; STS16 adds two source columns)
     and ``*.gs.X.txt`` (one score per line, empty = unscored). Gold files without an input file
@@ -147,31 +171,36 @@ def _load_semeval_year(folder: Path, task: str, scored_only: bool) -> PairCorpus
     inputs = sorted(folder.glob("*.input.*.txt"))
     if not inputs:
         raise DataError(folder, f"no *.input.*.txt files for task {task}")
-    s1: list[str] = []
-    s2: list[str] = []
-    scores: list[float] = []
+    for gold_path in sorted(folder.glob("*.gs.*.txt")):
+        if not gold_path.with_name(gold_path.name.replace(".gs.", ".input.", 1)).is_file():
+            logger.debug("skipping %s: no input file", gold_path)
     for input_path in inputs:
-        gold_path = input_path.with_name(input_path.name.replace(".input.", ".gs.", 1))
+        # STS.input.surprise.OnWN.txt -> surprise.OnWN
+        source = input_path.name.split(".input.", 1)[1].removesuffix(".txt")
         rows = _read_semeval_input(input_path)
+        name = f"{task}/{source}"
         if not scored_only:
-            s1 += [a for a, _ in rows]
-            s2 += [b for _, b in rows]
+            yield (
+                source,
+                PairCorpus.from_pairs([a for a, _ in rows], [b for _, b in rows], None, name=name),
+            )
             continue
+        gold_path = input_path.with_name(input_path.name.replace(".input.", ".gs.", 1))
         gold = read_lines(gold_path) if gold_path.is_file() else None
         if gold is None:
             raise DataError(gold_path, f"gold file for {input_path.name} not found")
         if len(gold) != len(rows):
             raise DataError(gold_path, f"{len(gold)} gold lines for {len(rows)} input pairs")
+        s1: list[str] = []
+        s2: list[str] = []
+        scores: list[float] = []
         for number, (text, (a, b)) in enumerate(zip(gold, rows, strict=True), start=1):
             if not text.strip():
                 continue  # an unscored pair
             scores.append(parse_score(text, gold_path, number))
             s1.append(a)
             s2.append(b)
-    for gold_path in sorted(folder.glob("*.gs.*.txt")):
-        if not gold_path.with_name(gold_path.name.replace(".gs.", ".input.", 1)).is_file():
-            logger.debug("skipping %s: no input file", gold_path)
-    return PairCorpus.from_pairs(s1, s2, scores if scored_only else None, name=task)
+        yield source, PairCorpus.from_pairs(s1, s2, scores, name=name)
 
 
 def _read_semeval_input(path: Path) -> list[tuple[str, str]]:

@@ -1,0 +1,71 @@
+"""The adaptation study's own logic (bench/studies/adaptation.py, bench/report.py): STS sources
+split into halves as domains, and the tables its records render into."""
+
+import pandas as pd
+
+from bench.report import adaptation, sts_genres
+from bench.studies.adaptation import prepare_genre, sts_genre_domains
+
+
+def test_sts_sources_become_domains_split_into_disjoint_halves(mini_sts_dir, tmp_path):
+    genres = sts_genre_domains(mini_sts_dir)
+    assert "sts12-alpha" in genres and "sts16-beta" in genres
+    name = "sts12-alpha"
+    data = prepare_genre(name, genres[name], tmp_path / "a")
+    again = prepare_genre(name, genres[name], tmp_path / "b")
+    adapt = pd.read_csv(data["pairs"], sep="\t")
+    gold = pd.read_csv(data["gold"][name], sep="\t")
+    assert list(adapt.columns) == ["sentence1", "sentence2"]  # the adapt side has no score
+    assert list(gold.columns) == ["sentence1", "sentence2", "score"]
+    halves = [set(zip(f.sentence1, f.sentence2, strict=True)) for f in (adapt, gold)]
+    assert not halves[0] & halves[1]
+    assert halves[0] | halves[1] == set(genres[name].pairs)
+    # the same seeded hash: the same halves in another folder
+    assert pd.read_csv(again["pairs"], sep="\t").equals(adapt)
+    assert data["benchmark"] == "sts_genres" and data["adapt_pairs"] == len(adapt)
+
+
+def _entry(domain, row, seed, bi, cross=None, fidelity=None):
+    scores = {"bi": {domain: {"spearman": bi}}}
+    if cross is not None:
+        scores["cross"] = {domain: {"spearman": cross}}
+    figures = {
+        "domain": domain,
+        "row": row,
+        "seed": seed,
+        "trained_on": "none" if row == "zero-shot" else "the adapt side's unlabeled pairs",
+        "evaluated": "the other side's gold (pair halves)",
+        "gold_read_in_training": "none",
+        "adapt_pairs": 10,
+        "scores": scores,
+    }
+    if fidelity:
+        figures["fidelity"] = fidelity
+    return {"machine": {"processor": "cpu-x"}, "figures": figures}
+
+
+def test_sts_genres_table_gives_each_source_its_change_and_the_average():
+    entries = [
+        _entry("sts12-a", "zero-shot", 1, 70.0),
+        _entry("sts12-b", "zero-shot", 1, 60.0),
+        _entry("sts12-a", "transenc-contrastive", 1, 71.0, 65.0),
+        _entry("sts12-a", "transenc-contrastive", 2, 73.0, 67.0),
+        _entry("sts12-b", "transenc-contrastive", 1, 59.0, 58.0),
+    ]
+    text = sts_genres(entries)
+    lines = {line.split(" | ")[0].strip("| "): line for line in text.splitlines()}
+    assert "72.00 (+2.00)" in lines["sts12-a"]  # mean over its 2 seeds, against the start
+    assert "59.00 (-1.00)" in lines["sts12-b"]
+    # the average over sources of the per-source means: (72 + 59) / 2
+    assert "65.50" in lines["**average**"] and "65.00" in lines["**average**"]
+
+
+def test_adaptation_table_shows_rows_it_does_not_know_and_the_fidelity():
+    fidelity = {"round 1": {"bi": 0.99, "bi held-back": 0.98, "cross": 0.9, "cross held-back": 0.8}}
+    entries = [
+        _entry("mqp", "zero-shot", 1, 80.0),
+        _entry("mqp", "transenc-something-new", 1, 81.0, 75.0, fidelity),
+    ]
+    text = adaptation(entries)
+    assert "| transenc-something-new | bi | 81.00 (1 seed) |" in text
+    assert "| mqp | transenc-something-new | 1 | round 1 | 0.99 | 0.98 | 0.9 | 0.8 |" in text
