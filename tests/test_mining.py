@@ -35,6 +35,27 @@ def test_neighbours_are_the_nearest_whatever_the_blocks():
         assert torch.allclose(value, brute.gather(1, expected))
 
 
+def test_faiss_finds_the_same_neighbours_as_the_blocked_search():
+    pytest.importorskip("faiss")
+    embeddings = unit(203, seed=3)
+    expected, values = nearest(embeddings, 4, search="torch")
+    index, found = nearest(embeddings, 4, search="faiss")
+    assert torch.equal(index, expected)
+    assert torch.allclose(found, values, atol=1e-5)
+    # a row with an exact copy: the copy is its nearest, never the row itself
+    copied = torch.cat([embeddings, embeddings[:1]])
+    index, _ = nearest(copied, 3, search="faiss")
+    assert index[0, 0] == 203 and index[203, 0] == 0
+    assert all(i not in index[i].tolist() for i in range(len(copied)))
+    mined = mine(embeddings, neighbours=3, random_partners=2, seed=5, search="faiss")
+    blocked = mine(embeddings, neighbours=3, random_partners=2, seed=5, search="torch")
+    assert mined.search == "faiss" and blocked.search == "torch"
+    assert mined.first.tolist() == blocked.first.tolist()
+    assert mined.second.tolist() == blocked.second.tolist()
+    with pytest.raises(TransencError, match="unknown search 'annoy'"):
+        nearest(embeddings, 3, search="annoy")
+
+
 def test_mined_pairs_have_no_self_pair_no_repeat_and_repeat_for_a_seed():
     embeddings = unit(120, seed=1)
     mined = mine(embeddings, neighbours=3, random_partners=2, seed=5)

@@ -10,7 +10,10 @@ normalised embeddings, each scaled by 1/sqrt(M), concatenated).
 The search is exact and in blocks: ``block_rows`` sentences at a time against ``block_cols`` at
 a time, keeping a running top-k, so memory holds one block of similarities
 (``block_rows x block_cols`` floats) and the embeddings, never the full similarity matrix. The
-result does not depend on the block sizes (ties aside, which a float cosine rarely has).
+result does not depend on the block sizes (ties aside, which a float cosine rarely has). With
+``faiss`` installed (``pip install transenc[faiss]``) and at least ``FAISS_MIN_SENTENCES``
+sentences, ``search = "auto"`` hands the search to FAISS's exact inner-product index instead
+(the same neighbours up to float rounding; it blocks its queries itself).
 """
 
 from __future__ import annotations
@@ -25,12 +28,15 @@ import torch
 
 from transenc.data.readers import tsv_quoting
 from transenc.data.textfile import json_records, stream_lines
-from transenc.errors import DataError
+from transenc.errors import DataError, TransencError
 
 SENTENCE_COLUMNS = ("sentence", "text")
 DEFAULT_BLOCK_ROWS = 1024
 DEFAULT_BLOCK_COLS = 65536
 NEIGHBOUR, RANDOM = "neighbour", "random"
+SEARCHES = ("auto", "torch", "faiss")
+# below this, torch's blocked matmul is as quick and needs no other package
+FAISS_MIN_SENTENCES = 100_000
 
 
 def read_sentences(path: str | Path, column: str | None = None) -> list[str]:
@@ -87,16 +93,37 @@ def _jsonl(path: Path, column: str | None):
 # --- the search ----------------------------------------------------------------------------
 
 
+def search_for(search: str, sentences: int) -> str:
+    """What ``search`` (auto, torch, faiss) means for ``sentences``: ``torch`` or ``faiss``."""
+    if search not in SEARCHES:
+        raise TransencError(f"unknown search {search!r}; use {', '.join(SEARCHES)}")
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        if search == "faiss":
+            raise TransencError(
+                "search faiss: faiss is not installed (pip install faiss-cpu)"
+            ) from None
+        return "torch"
+    if search == "auto":
+        return "faiss" if sentences >= FAISS_MIN_SENTENCES else "torch"
+    return search
+
+
 def nearest(
     embeddings: torch.Tensor,
     k: int,
     block_rows: int = DEFAULT_BLOCK_ROWS,
     block_cols: int = DEFAULT_BLOCK_COLS,
+    search: str = "torch",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each row's ``k`` most similar other rows by dot product (the embeddings normalised:
-    cosine), as (indices, similarities), each ``n x k``, most similar first."""
+    cosine), as (indices, similarities), each ``n x k``, most similar first; ``search``
+    (see :func:`search_for`) says which library runs it."""
     n = len(embeddings)
     k = min(k, n - 1)
+    if search_for(search, n) == "faiss":
+        return _faiss_nearest(embeddings, k)
     all_index = torch.empty((n, k), dtype=torch.long)
     all_value = torch.empty((n, k), dtype=embeddings.dtype)
     for start in range(0, n, block_rows):
@@ -122,12 +149,30 @@ def nearest(
     return all_index, all_value
 
 
+def _faiss_nearest(embeddings: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    import faiss
+
+    vectors = np.ascontiguousarray(embeddings.float().numpy())
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    values, found = index.search(vectors, k + 1)  # each row finds itself too
+    own = found == np.arange(len(vectors))[:, None]
+    # drop the row itself; where an equal vector pushed it out of the k + 1, drop the last
+    own[~own.any(axis=1), -1] = True
+    keep = ~own
+    return (
+        torch.from_numpy(found[keep].reshape(len(vectors), k).astype(np.int64)),
+        torch.from_numpy(values[keep].reshape(len(vectors), k)).to(embeddings.dtype),
+    )
+
+
 @dataclass
 class MinedPairs:
     first: np.ndarray  # sentence positions
     second: np.ndarray
     kinds: list[str]  # neighbour or random, per pair
     cosines: np.ndarray
+    search: str = "torch"  # which library found the neighbours
 
 
 def mine(
@@ -138,13 +183,15 @@ def mine(
     max_pairs: int = 0,
     block_rows: int = DEFAULT_BLOCK_ROWS,
     block_cols: int = DEFAULT_BLOCK_COLS,
+    search: str = "auto",
 ) -> MinedPairs:
     """The pairs of the normalised ``embeddings``' rows: neighbours, then random partners, each
     unordered pair once; ``max_pairs`` (0: all) keeps a seeded random subset in order."""
     n = len(embeddings)
     found: dict[tuple[int, int], str] = {}
+    search = search_for(search, n)
     if neighbours > 0:
-        index, _ = nearest(embeddings, neighbours, block_rows, block_cols)
+        index, _ = nearest(embeddings, neighbours, block_rows, block_cols, search)
         for i, row in enumerate(index.tolist()):
             for j in row:
                 found.setdefault((min(i, j), max(i, j)), NEIGHBOUR)
@@ -163,4 +210,4 @@ def mine(
     first = np.array([a for a, _ in pairs], dtype=np.int64)
     second = np.array([b for _, b in pairs], dtype=np.int64)
     cosines = (embeddings[first] * embeddings[second]).sum(dim=1).double().numpy()
-    return MinedPairs(first, second, [found[p] for p in pairs], cosines)
+    return MinedPairs(first, second, [found[p] for p in pairs], cosines, search)

@@ -22,10 +22,11 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   ``transenc-mpnet``: the same with ``--teacher mpnet``; ``transenc-contrastive``: the same
   with the SimCSE stage first (the ``simcse`` row's training, then the loop); ``transenc-mined``:
   ``bootstrap --sentences`` on the adapt side's sentences (pairs mined by MiniLM), recipe
-  ``adapt`` as shipped (the SimCSE stage first). Experiments of issue 24, each a recipe in ``bench/recipes`` with the SimCSE stage
-  first: ``transenc-cross-floor`` (``adapt-cross-floor``: the cross-encoder trains at least
-  500 steps) and ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training
-  stage keeping the weights with the best held-back fidelity, no gold read).
+  ``adapt`` as shipped (the SimCSE stage first). Experiments of issue 24, each a recipe in
+  ``bench/recipes`` with the SimCSE stage first: ``transenc-cross-floor``
+  (``adapt-cross-floor``: the cross-encoder trains at least 500 steps) and
+  ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training stage keeping the
+  weights with the best held-back fidelity, no gold read).
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one

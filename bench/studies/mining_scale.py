@@ -5,19 +5,26 @@ memory are those of N real sentences' embeddings; encoding is timed on real sent
 (sentences per second of all-MiniLM-L6-v2), so the total for N sentences is the two added. A
 size too large to run here is projected from the measured blocks.
 
+Each size runs with each ``--searches`` (torch's blocked matmul; FAISS's exact index where
+installed). The peak memory is the process's (``ru_maxrss``), so each size and search runs in
+a fresh process of its own.
+
     python -m bench.studies.mining_scale --sizes 100000 --project 1000000
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
+import sys
 import time
 
 import torch
 
 from bench.common import record
-from transenc.mining import DEFAULT_BLOCK_COLS, DEFAULT_BLOCK_ROWS, mine
+from transenc.mining import DEFAULT_BLOCK_COLS, DEFAULT_BLOCK_ROWS, SEARCHES, mine
 
 
 def peak_mib() -> float:
@@ -35,47 +42,94 @@ def encode_rate(count: int = 2000) -> float:
     return count / (time.time() - started)
 
 
+def _has_faiss() -> bool:
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def measure(n: int, search: str, neighbours: int, random_partners: int) -> dict:
+    """Mining N random unit vectors of MiniLM's width with one search: time, pairs, peak RSS."""
+    embeddings = torch.nn.functional.normalize(
+        torch.randn(n, 384, generator=torch.Generator().manual_seed(0)), dim=1
+    )
+    started = time.time()
+    mined = mine(embeddings, neighbours, random_partners, seed=1, search=search)
+    return {
+        "pairs": len(mined.first),
+        "search_s": round(time.time() - started, 1),
+        "peak_rss_mib": round(peak_mib()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--project", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--neighbours", type=int, default=3)
     parser.add_argument("--random", type=int, default=1)
+    parser.add_argument("--searches", nargs="+", default=["torch", "faiss"], choices=SEARCHES)
+    parser.add_argument("--one", nargs=2, metavar=("N", "SEARCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:  # a child process: one measurement, printed as JSON
+        print(json.dumps(measure(int(args.one[0]), args.one[1], args.neighbours, args.random)))
+        return
     rate = encode_rate()
     rows = []
-    for n in args.sizes:
-        embeddings = torch.nn.functional.normalize(torch.randn(n, 384), dim=1)
-        started = time.time()
-        mined = mine(embeddings, args.neighbours, args.random, seed=1)
-        search = time.time() - started
-        rows.append(
-            {
-                "sentences": n,
-                "pairs": len(mined.first),
-                "search_s": round(search, 1),
-                "encode_s (MiniLM)": round(n / rate, 1),
-                "total_s": round(search + n / rate, 1),
-                "peak_rss_mib": round(peak_mib()),
-                "measured": "yes",
-            }
-        )
-        base_n, base_search = n, search
-    for n in args.project:  # the search grows with n^2, encoding with n
-        search = base_search * (n / base_n) ** 2
-        embeddings_mib = n * 384 * 4 / 2**20
-        block_mib = DEFAULT_BLOCK_ROWS * min(n, DEFAULT_BLOCK_COLS) * 4 / 2**20
-        rows.append(
-            {
-                "sentences": n,
-                "pairs": "",
-                "search_s": round(search),
-                "encode_s (MiniLM)": round(n / rate),
-                "total_s": round(search + n / rate),
-                "peak_rss_mib": f"about {round(embeddings_mib + block_mib + 1000)} (projected)",
-                "measured": f"projected from {base_n}",
-            }
-        )
+    for search in args.searches:
+        if search == "faiss" and not _has_faiss():
+            print("faiss is not installed: its rows are left out")
+            continue
+        for n in args.sizes:
+            child = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.studies.mining_scale",
+                    "--one",
+                    str(n),
+                    search,
+                    "--neighbours",
+                    str(args.neighbours),
+                    "--random",
+                    str(args.random),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            measured = json.loads(child.stdout.strip().splitlines()[-1])
+            rows.append(
+                {
+                    "search": search,
+                    "sentences": n,
+                    "pairs": measured["pairs"],
+                    "search_s": measured["search_s"],
+                    "encode_s (MiniLM)": round(n / rate, 1),
+                    "total_s": round(measured["search_s"] + n / rate, 1),
+                    "peak_rss_mib": measured["peak_rss_mib"],
+                    "measured": "yes",
+                }
+            )
+            base_n, base_search = n, measured["search_s"]
+        for n in args.project:  # the search grows with n^2, encoding with n
+            search_s = base_search * (n / base_n) ** 2
+            embeddings_mib = n * 384 * 4 / 2**20
+            block_mib = DEFAULT_BLOCK_ROWS * min(n, DEFAULT_BLOCK_COLS) * 4 / 2**20
+            rows.append(
+                {
+                    "search": search,
+                    "sentences": n,
+                    "pairs": "",
+                    "search_s": round(search_s),
+                    "encode_s (MiniLM)": round(n / rate),
+                    "total_s": round(search_s + n / rate),
+                    "peak_rss_mib": f"about {round(embeddings_mib + block_mib + 1000)} (projected)",
+                    "measured": f"projected from {base_n}",
+                }
+            )
     record("mining_scale", {"rows": rows, "encode_sentences_per_s": round(rate, 1)})
     for row in rows:
         print(row)

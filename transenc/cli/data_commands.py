@@ -50,6 +50,13 @@ def mine_pairs_command(
     seed: Annotated[int, typer.Option(help="Seed of the random partners and the cap.")] = 42,
     batch_size: Annotated[int, typer.Option(min=1, help="Encoding batch size.")] = 64,
     precision: Annotated[str, typer.Option(help="fp32, bf16 or auto.")] = "fp32",
+    search: Annotated[
+        str,
+        typer.Option(
+            help="Neighbour search: torch (blocked matmul), faiss (exact index; needs faiss-cpu) "
+            "or auto (faiss from 100,000 sentences where installed)."
+        ),
+    ] = "auto",
     progress: ProgressOption = True,
 ) -> None:
     """Pair every distinct sentence with its nearest neighbours and with random partners, so
@@ -71,6 +78,7 @@ def mine_pairs_command(
                 seed=seed,
                 batch_size=batch_size,
                 precision=precision,
+                search=search,
                 show_progress=progress,
             )
         )

@@ -20,7 +20,13 @@ import torch
 
 from transenc.atomic import atomic_file, check_writable
 from transenc.errors import TransencError
-from transenc.mining import DEFAULT_BLOCK_COLS, DEFAULT_BLOCK_ROWS, mine, read_sentences
+from transenc.mining import (
+    DEFAULT_BLOCK_COLS,
+    DEFAULT_BLOCK_ROWS,
+    SEARCHES,
+    mine,
+    read_sentences,
+)
 from transenc.models import load_bi_encoder
 from transenc.precision import PRECISIONS
 from transenc.scoring import encode_normalised
@@ -48,6 +54,8 @@ class MineConfig:
     # how the search is split, not what it finds
     block_rows: int = runtime_field(DEFAULT_BLOCK_ROWS)
     block_cols: int = runtime_field(DEFAULT_BLOCK_COLS)
+    # which library searches: torch, faiss, or auto (FAISS for large corpora, where installed)
+    search: str = runtime_field("auto")
 
     def __post_init__(self) -> None:
         check_writable(self.output, "pair file")
@@ -59,6 +67,10 @@ class MineConfig:
             raise TransencError("mine-pairs: --max-pairs is 0 (all) or more")
         if self.precision not in PRECISIONS:
             raise TransencError(f"unknown precision {self.precision!r}")
+        if self.search not in SEARCHES:
+            raise TransencError(
+                f"mine-pairs: unknown search {self.search!r}; use {', '.join(SEARCHES)}"
+            )
         if self.block_rows < 1 or self.block_cols < 1:
             raise TransencError("mine-pairs: block sizes are 1 or more")
 
@@ -73,12 +85,14 @@ class MineResult:
     mean_cosine: float
     seconds: float
     models: str = ""
+    search: str = "torch"  # torch's blocked matmul, or FAISS (large corpora, where installed)
 
     def summary(self) -> str:
         return (
             f"{self.output}: {self.pairs} pairs from {self.sentences} sentences "
             f"({self.neighbour_pairs} neighbours, {self.random_pairs} random; mean cosine "
-            f"{self.mean_cosine:.3f}; by {self.models}), {self.seconds:.0f}s"
+            f"{self.mean_cosine:.3f}; by {self.models}, {self.search} search), "
+            f"{self.seconds:.0f}s"
         )
 
 
@@ -107,6 +121,7 @@ def run(config: MineConfig) -> MineResult:
         config.max_pairs,
         config.block_rows,
         config.block_cols,
+        config.search,
     )
     frame = pd.DataFrame(
         {
@@ -128,4 +143,5 @@ def run(config: MineConfig) -> MineResult:
         float(mined.cosines.mean()),
         time.time() - started,
         by,
+        mined.search,
     )
