@@ -10,10 +10,11 @@ normalised embeddings, each scaled by 1/sqrt(M), concatenated).
 The search is exact and in blocks: ``block_rows`` sentences at a time against ``block_cols`` at
 a time, keeping a running top-k, so memory holds one block of similarities
 (``block_rows x block_cols`` floats) and the embeddings, never the full similarity matrix. The
-result does not depend on the block sizes (ties aside, which a float cosine rarely has). With
-``faiss`` installed (``pip install transenc[faiss]``) and at least ``FAISS_MIN_SENTENCES``
-sentences, ``search = "auto"`` hands the search to FAISS's exact inner-product index instead
-(the same neighbours up to float rounding; it blocks its queries itself).
+result does not depend on the block sizes (ties aside, which a float cosine rarely has).
+``search = "faiss"`` hands the search to FAISS's exact inner-product index instead (``pip
+install transenc[faiss]``; the same neighbours up to float rounding). It is not the default:
+on 100,000 sentences on a 2-core Xeon it took 2.5x the blocked search's time at the same memory
+(BENCHMARKS.md, "Mining pairs from sentences").
 """
 
 from __future__ import annotations
@@ -34,9 +35,7 @@ SENTENCE_COLUMNS = ("sentence", "text")
 DEFAULT_BLOCK_ROWS = 1024
 DEFAULT_BLOCK_COLS = 65536
 NEIGHBOUR, RANDOM = "neighbour", "random"
-SEARCHES = ("auto", "torch", "faiss")
-# below this, torch's blocked matmul is as quick and needs no other package
-FAISS_MIN_SENTENCES = 100_000
+SEARCHES = ("torch", "faiss")
 
 
 def read_sentences(path: str | Path, column: str | None = None) -> list[str]:
@@ -93,20 +92,17 @@ def _jsonl(path: Path, column: str | None):
 # --- the search ----------------------------------------------------------------------------
 
 
-def search_for(search: str, sentences: int) -> str:
-    """What ``search`` (auto, torch, faiss) means for ``sentences``: ``torch`` or ``faiss``."""
+def check_search(search: str) -> str:
+    """``search`` if it names a search this machine can run (``torch``; ``faiss`` installed)."""
     if search not in SEARCHES:
         raise TransencError(f"unknown search {search!r}; use {', '.join(SEARCHES)}")
-    try:
-        import faiss  # noqa: F401
-    except ImportError:
-        if search == "faiss":
+    if search == "faiss":
+        try:
+            import faiss  # noqa: F401
+        except ImportError:
             raise TransencError(
                 "search faiss: faiss is not installed (pip install faiss-cpu)"
             ) from None
-        return "torch"
-    if search == "auto":
-        return "faiss" if sentences >= FAISS_MIN_SENTENCES else "torch"
     return search
 
 
@@ -119,10 +115,10 @@ def nearest(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each row's ``k`` most similar other rows by dot product (the embeddings normalised:
     cosine), as (indices, similarities), each ``n x k``, most similar first; ``search``
-    (see :func:`search_for`) says which library runs it."""
+    (``torch`` or ``faiss``) says which library runs it."""
     n = len(embeddings)
     k = min(k, n - 1)
-    if search_for(search, n) == "faiss":
+    if check_search(search) == "faiss":
         return _faiss_nearest(embeddings, k)
     all_index = torch.empty((n, k), dtype=torch.long)
     all_value = torch.empty((n, k), dtype=embeddings.dtype)
@@ -183,13 +179,13 @@ def mine(
     max_pairs: int = 0,
     block_rows: int = DEFAULT_BLOCK_ROWS,
     block_cols: int = DEFAULT_BLOCK_COLS,
-    search: str = "auto",
+    search: str = "torch",
 ) -> MinedPairs:
     """The pairs of the normalised ``embeddings``' rows: neighbours, then random partners, each
     unordered pair once; ``max_pairs`` (0: all) keeps a seeded random subset in order."""
     n = len(embeddings)
     found: dict[tuple[int, int], str] = {}
-    search = search_for(search, n)
+    check_search(search)
     if neighbours > 0:
         index, _ = nearest(embeddings, neighbours, block_rows, block_cols, search)
         for i, row in enumerate(index.tolist()):

@@ -3,13 +3,15 @@
 The neighbour search runs on N random unit vectors of MiniLM's width (384), so its time and
 memory are those of N real sentences' embeddings; encoding is timed on real sentences apart
 (sentences per second of all-MiniLM-L6-v2), so the total for N sentences is the two added. A
-size too large to run here is projected from the measured blocks.
+size too large to run here is projected: its search time from the largest measured size (it
+grows with n^2), its peak memory along the line through the two largest (the embeddings and
+the pairs grow with n; the similarity block does not).
 
 Each size runs with each ``--searches`` (torch's blocked matmul; FAISS's exact index where
 installed). The peak memory is the process's (``ru_maxrss``), so each size and search runs in
 a fresh process of its own.
 
-    python -m bench.studies.mining_scale --sizes 100000 --project 1000000
+    python -m bench.studies.mining_scale --sizes 50000 100000 --project 1000000
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 import torch
 
 from bench.common import record
-from transenc.mining import DEFAULT_BLOCK_COLS, DEFAULT_BLOCK_ROWS, SEARCHES, mine
+from transenc.mining import SEARCHES, mine
 
 
 def peak_mib() -> float:
@@ -40,6 +42,16 @@ def encode_rate(count: int = 2000) -> float:
     started = time.time()
     model.encode(sentences, batch_size=64, normalize_embeddings=True)
     return count / (time.time() - started)
+
+
+def _linear(points: list[tuple[int, float]], n: int) -> float:
+    """The line through the last two (size, peak) points at ``n``: the embeddings and the
+    pairs grow with the sentences, the similarity block does not (one point: through 0)."""
+    if len(points) < 2:
+        size, peak = points[-1]
+        return peak * n / size
+    (n1, p1), (n2, p2) = points[-2:]
+    return p2 + (p2 - p1) / (n2 - n1) * (n - n2)
 
 
 def _has_faiss() -> bool:
@@ -66,7 +78,7 @@ def measure(n: int, search: str, neighbours: int, random_partners: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 100_000])
     parser.add_argument("--project", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--neighbours", type=int, default=3)
     parser.add_argument("--random", type=int, default=1)
@@ -79,6 +91,7 @@ def main() -> None:
     rate = encode_rate()
     rows = []
     for search in args.searches:
+        peaks: list[tuple[int, float]] = []
         if search == "faiss" and not _has_faiss():
             print("faiss is not installed: its rows are left out")
             continue
@@ -114,10 +127,10 @@ def main() -> None:
                 }
             )
             base_n, base_search = n, measured["search_s"]
+            peaks.append((n, measured["peak_rss_mib"]))
         for n in args.project:  # the search grows with n^2, encoding with n
             search_s = base_search * (n / base_n) ** 2
-            embeddings_mib = n * 384 * 4 / 2**20
-            block_mib = DEFAULT_BLOCK_ROWS * min(n, DEFAULT_BLOCK_COLS) * 4 / 2**20
+            projected = _linear(peaks, n)
             rows.append(
                 {
                     "search": search,
@@ -126,8 +139,9 @@ def main() -> None:
                     "search_s": round(search_s),
                     "encode_s (MiniLM)": round(n / rate),
                     "total_s": round(search_s + n / rate),
-                    "peak_rss_mib": f"about {round(embeddings_mib + block_mib + 1000)} (projected)",
-                    "measured": f"projected from {base_n}",
+                    "peak_rss_mib": f"about {round(projected)} (projected)",
+                    "measured": f"projected: time from {base_n} (n^2), memory from "
+                    f"{' and '.join(str(size) for size, _ in peaks[-2:])} (linear)",
                 }
             )
     record("mining_scale", {"rows": rows, "encode_sentences_per_s": round(rate, 1)})

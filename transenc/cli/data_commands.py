@@ -53,10 +53,10 @@ def mine_pairs_command(
     search: Annotated[
         str,
         typer.Option(
-            help="Neighbour search: torch (blocked matmul), faiss (exact index; needs faiss-cpu) "
-            "or auto (faiss from 100,000 sentences where installed)."
+            help="Neighbour search: torch (blocked matmul) or faiss (its exact index; needs "
+            "faiss-cpu; slower on a small CPU)."
         ),
-    ] = "auto",
+    ] = "torch",
     progress: ProgressOption = True,
 ) -> None:
     """Pair every distinct sentence with its nearest neighbours and with random partners, so

@@ -54,8 +54,8 @@ class MineConfig:
     # how the search is split, not what it finds
     block_rows: int = runtime_field(DEFAULT_BLOCK_ROWS)
     block_cols: int = runtime_field(DEFAULT_BLOCK_COLS)
-    # which library searches: torch, faiss, or auto (FAISS for large corpora, where installed)
-    search: str = runtime_field("auto")
+    # which library searches: torch (blocked matmul) or faiss (where installed)
+    search: str = runtime_field("torch")
 
     def __post_init__(self) -> None:
         check_writable(self.output, "pair file")
