@@ -69,18 +69,7 @@ def fit(
     if settings.length_grouped:
         extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
     examples = len(next(iter(columns.values())))
-    callbacks = []
-    if settings.keep_best:
-        if evaluator is None:
-            raise TransencError("keep_best needs the held-back pairs to score")
-        extra_args.update(best_kept_args(settings, examples))
-        if settings.patience:
-            from transformers import EarlyStoppingCallback
-
-            callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.patience))
-    else:
-        evaluator = None
-        extra_args.setdefault("save_strategy", "no")
+    evaluator, callbacks, check_args = _checks(settings, evaluator, examples)
     with (
         truncated_to(model, settings.max_length),
         tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir,
@@ -108,6 +97,7 @@ def fit(
             use_cpu=device_type() == "cpu",
             bf16=precision == "bf16",
             fp16=precision == "fp16",
+            **check_args,
             **extra_args,
         )
         trainer = trainer_class(
@@ -116,7 +106,7 @@ def fit(
             train_dataset=Dataset.from_dict(columns),
             loss=loss,
             evaluator=evaluator,
-            callbacks=callbacks or None,
+            callbacks=callbacks,
         )
         if not show_progress:
             # without progress bars the trainer would print its final log dict instead
@@ -124,6 +114,21 @@ def fit(
 
             trainer.remove_callback(PrinterCallback)
         return trainer.train().training_loss
+
+
+def _checks(settings: TrainSettings, evaluator, examples: int) -> tuple:
+    """(the evaluator, the trainer's callbacks, its arguments) for ``settings.keep_best``:
+    without it, no evaluator and no checkpoint."""
+    if not settings.keep_best:
+        return None, None, {"save_strategy": "no"}
+    if evaluator is None:
+        raise TransencError("keep_best needs the held-back pairs to score")
+    callbacks = None
+    if settings.patience:
+        from transformers import EarlyStoppingCallback
+
+        callbacks = [EarlyStoppingCallback(early_stopping_patience=settings.patience)]
+    return evaluator, callbacks, best_kept_args(settings, examples)
 
 
 def best_kept_args(settings: TrainSettings, examples: int) -> dict:
