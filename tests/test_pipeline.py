@@ -466,6 +466,7 @@ def test_keep_best_ends_on_the_checked_weights_with_the_best_held_back_fidelity(
         (i for i in range(1, len(values)) if values[i] <= max(values[:i])), len(values) - 1
     )
     assert len(steps) == stopped_at + 1
+    assert metrics["steps"] == steps[-1]  # the steps it took, not the 30 it planned
     with pytest.raises(TransencError, match=r"\[bi\] keep_best scores the held-back pairs"):
         tiny_recipe(bi=checked)
     with pytest.raises(TransencError, match=r"\[bi\] check_every and patience need keep_best"):

@@ -11,6 +11,7 @@ import random
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,12 @@ from transenc.distributed import is_main, world_size
 from transenc.errors import TransencError, shorten
 from transenc.precision import choose
 from transenc.recipe import TrainSettings
+
+
+@dataclass(frozen=True)
+class Fitted:
+    loss: float  # the mean training loss
+    steps: int  # optimizer steps taken (fewer than planned where patience stopped it)
 
 
 def seed_everything(seed: int) -> None:
@@ -40,10 +47,10 @@ def fit(
     show_progress: bool,
     evaluator=None,
     **extra_args,
-) -> float:
+) -> Fitted:
     """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
     that fits the model (bi-, cross- or late-interaction encoder); returns the mean training
-    loss.
+    loss and the optimizer steps taken.
 
     The model trains truncated to ``settings.max_length`` tokens, in ``settings.precision``,
     on length-grouped batches when ``settings.length_grouped`` (unless ``extra_args`` choose a
@@ -113,7 +120,8 @@ def fit(
             from transformers.trainer_callback import PrinterCallback
 
             trainer.remove_callback(PrinterCallback)
-        return trainer.train().training_loss
+        output = trainer.train()
+        return Fitted(output.training_loss, output.global_step)
 
 
 def _checks(settings: TrainSettings, evaluator, examples: int) -> tuple:

@@ -64,7 +64,7 @@ def run(config: ContrastiveConfig) -> ContrastiveResult:
         config.seed,
         config.show_progress,
         batch_sampler="no_duplicates",
-    )
+    ).loss
     card = model_card(
         "transenc contrastive bi-encoder",
         "SentenceTransformer",

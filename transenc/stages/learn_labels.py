@@ -21,7 +21,7 @@ from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.lengths import resolved
 from transenc.precision import choose
-from transenc.training import fit, model_card, planned_steps, save_model, seed_everything
+from transenc.training import fit, model_card, save_model, seed_everything
 
 
 @dataclass
@@ -40,7 +40,9 @@ class TrainResult:
     # the same on the pairs the recipe's ``held_back`` kept out of training (their count)
     held_back: int | None = None
     held_back_fidelity: float | None = None
-    steps: int = 0  # optimizer steps taken (the epochs', or the settings' min_steps)
+    # optimizer steps taken: the epochs', the settings' min_steps, or fewer where patience
+    # stopped the stage
+    steps: int = 0
     # with keep_best: held-back fidelity at each check ({step: fidelity}) and the step kept
     checks: dict[str, float] | None = None
     kept_step: int | None = None
@@ -106,7 +108,7 @@ def learn_labels(
         if settings.keep_best
         else None
     )
-    loss = fit(
+    fitted = fit(
         model,
         columns,
         learner.loss(model),
@@ -138,14 +140,14 @@ def learn_labels(
         len(corpus),
         len(next(iter(columns.values()))),
         time.time() - started,
-        loss,
+        fitted.loss,
         choose(settings.precision).note,
         settings.max_length,
         length_note,
         fidelity,
         None if held is None else len(held),
         held_fidelity,
-        steps=planned_steps(settings, len(next(iter(columns.values())))),
+        steps=fitted.steps,
         checks={str(step): value for step, value in checker.history} if checker else None,
         kept_step=checker.best_step() if checker else None,
     )
