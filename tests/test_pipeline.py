@@ -478,7 +478,9 @@ def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
 
     adapt = load_recipe("adapt")
     assert adapt.bi.max_length == adapt.cross.max_length == "auto"
-    small = {"batch_size": 8, "epochs": 1.0}
+    assert adapt.cross.keep_best and adapt.bi.keep_best and adapt.held_back > 0
+    # the shipped floors and checks, scaled down to a tiny model
+    small = {"batch_size": 8, "epochs": 1.0, "min_steps": 8, "check_every": 4}
     recipe = Recipe.from_dict(
         {
             **adapt.to_dict(),
@@ -488,3 +490,6 @@ def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
     )
     result = bootstrap.run(config(pairs_file, tmp_path / "run", [tiny_bi], recipe=recipe))
     assert result.final_bi[0].is_dir() and result.fidelity["round 1"]["bi"] > 0
+    for stage in ("train-cross", "train-bi"):
+        manifest = tmp_path / "run" / "round-1" / f"{stage}.manifest.json"
+        assert json.loads(manifest.read_text())["metrics"]["checks"]

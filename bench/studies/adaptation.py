@@ -18,11 +18,12 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   sentences, 1 epoch, batch 64, lr 3e-5 (transenc's contrastive stage);
 - ``tsdae``: TSDAE (DenoisingAutoEncoderLoss, 60% of words deleted, tied decoder) on the same
   sentences, 1 epoch, batch 8, lr 3e-5 (its documented settings);
-- ``transenc``: ``bootstrap --recipe adapt --no-contrastive`` on the adapt side's pairs;
+- ``transenc``: ``bootstrap --recipe adapt-first --no-contrastive`` on the adapt side's pairs
+  (``bench/recipes/adapt-first.toml``: ``adapt`` as first shipped);
   ``transenc-mpnet``: the same with ``--teacher mpnet``; ``transenc-contrastive``: the same
   with the SimCSE stage first (the ``simcse`` row's training, then the loop); ``transenc-mined``:
   ``bootstrap --sentences`` on the adapt side's sentences (pairs mined by MiniLM), recipe
-  ``adapt`` as shipped (the SimCSE stage first). Experiments of issue 24, each a recipe in
+  ``adapt-first`` with its SimCSE stage. Experiments of issue 24, each a recipe in
   ``bench/recipes`` with the SimCSE stage first: ``transenc-cross-floor``
   (``adapt-cross-floor``: the cross-encoder trains at least 500 steps) and
   ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training stage keeping the
@@ -67,15 +68,15 @@ ROWS = (
     "transenc-cross-floor",
     "transenc-keep-best",
 )
-RECIPE = "adapt"
+# the recipe the rows without one of their own ran with: `adapt` as first shipped
+RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
 # rows that run another recipe than RECIPE (experiments of issue 24, kept under bench/recipes)
 ROW_RECIPES = {
     row: str(Path(__file__).parents[1] / "recipes" / f"adapt-{row.removeprefix('transenc-')}.toml")
     for row in ("transenc-cross-floor", "transenc-keep-best")
 }
 # rows whose loop starts with the SimCSE stage
-# (transenc-mined runs `adapt` as shipped, SimCSE stage included: the route a user with only
-# sentences takes)
+# (transenc-mined runs adapt-first with its SimCSE stage, as transenc-contrastive does)
 CONTRASTIVE_ROWS = ("transenc-contrastive", "transenc-mined", *ROW_RECIPES)
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
@@ -259,6 +260,7 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
     models = {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
     about = {
         "recipe": config.recipe.name,
+        "recipe_fingerprint": config.recipe.fingerprint(),
         "fidelity": result.fidelity,
         "stage_seconds": round(sum(result.stage_seconds.values()), 1),
     }
