@@ -436,9 +436,10 @@ def test_keep_best_ends_on_the_checked_weights_with_the_best_held_back_fidelity(
 ):
     from transenc.recipe import TrainSettings
 
-    # 36 training pairs at batch 8: 5 steps an epoch; 6 epochs (30 steps), checked every 5
+    # 36 training pairs at batch 8: 5 steps an epoch; 6 epochs (30 steps), checked every 5;
+    # trained at 4 tokens, checked (and scored after training) at the model's own length
     checked = TrainSettings(
-        epochs=6, batch_size=8, learning_rate=3e-4, max_length=16, keep_best=True, check_every=5
+        epochs=6, batch_size=8, learning_rate=3e-4, max_length=4, keep_best=True, check_every=5
     )
     recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25, bi=checked)
     out = tmp_path / "run"

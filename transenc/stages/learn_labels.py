@@ -21,7 +21,7 @@ from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.lengths import resolved
 from transenc.precision import choose
-from transenc.training import fit, model_card, save_model, seed_everything
+from transenc.training import fit, model_card, save_model, seed_everything, truncated_to
 
 
 @dataclass
@@ -104,7 +104,9 @@ def learn_labels(
     if settings.keep_best and held is None:
         raise TransencError("keep_best scores the held-back pairs: set the recipe's held_back")
     checker = (
-        HeldBackFidelity(held, learner.scores_as, settings.precision)
+        # checked at the model's own input length, as it is scored after training and used,
+        # not at the shorter length it may train at
+        HeldBackFidelity(held, learner.scores_as, settings.precision, model.max_seq_length)
         if settings.keep_best
         else None
     )
@@ -192,14 +194,16 @@ class HeldBackFidelity(BaseEvaluator):
     the held-back pairs, so that the trainer can keep the weights that hold their targets best
     (no gold label is read). Remembers each check as (step, fidelity)."""
 
-    def __init__(self, held: PairCorpus, kind: str, precision: str) -> None:
+    def __init__(self, held: PairCorpus, kind: str, precision: str, max_length: int) -> None:
         super().__init__()
         self.primary_metric = "fidelity"
         self.held, self.kind, self.precision = held, kind, precision
+        self.max_length = max_length
         self.history: list[tuple[int, float]] = []
 
     def __call__(self, model, output_path=None, epoch: float = -1, steps: int = -1) -> dict:
-        value = fidelity_of(model, self.kind, self.held, self.precision)
+        with truncated_to(model, self.max_length):
+            value = fidelity_of(model, self.kind, self.held, self.precision)
         model.train()  # the trainer goes on training after the check
         self.history.append((steps, value))
         return {"fidelity": value}
