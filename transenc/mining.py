@@ -36,6 +36,7 @@ DEFAULT_BLOCK_ROWS = 1024
 DEFAULT_BLOCK_COLS = 65536
 NEIGHBOUR, RANDOM = "neighbour", "random"
 SEARCHES = ("torch", "faiss")
+COSINE_CHUNK = 65536  # pairs whose cosines are computed at a time
 
 
 def read_sentences(path: str | Path, column: str | None = None) -> list[str]:
@@ -205,5 +206,15 @@ def mine(
         pairs = [pairs[k] for k in keep]
     first = np.array([a for a, _ in pairs], dtype=np.int64)
     second = np.array([b for _, b in pairs], dtype=np.int64)
-    cosines = (embeddings[first] * embeddings[second]).sum(dim=1).double().numpy()
+    # in chunks: gathering every pair's two vectors at once would hold 2 x pairs x width floats
+    cosines = np.concatenate(
+        [
+            (embeddings[first[at : at + COSINE_CHUNK]] * embeddings[second[at : at + COSINE_CHUNK]])
+            .sum(dim=1)
+            .double()
+            .numpy()
+            for at in range(0, len(first), COSINE_CHUNK)
+        ]
+        or [np.zeros(0)]
+    )
     return MinedPairs(first, second, [found[p] for p in pairs], cosines, search)
