@@ -13,8 +13,8 @@ a time, keeping a running top-k, so memory holds one block of similarities
 result does not depend on the block sizes (ties aside, which a float cosine rarely has).
 ``search = "faiss"`` hands the search to FAISS's exact inner-product index instead (``pip
 install transenc[faiss]``; the same neighbours up to float rounding). It is not the default:
-on 100,000 sentences on a 2-core Xeon it took 2.5x the blocked search's time at the same memory
-(BENCHMARKS.md, "Mining pairs from sentences").
+on 100,000 sentences on a 2-core Xeon it took about 3x the blocked search's time at the same
+memory (BENCHMARKS.md, "Mining pairs from sentences").
 """
 
 from __future__ import annotations
