@@ -389,19 +389,34 @@ def adaptation(entries: list[dict]) -> str:
             if any(values):
                 untrained = row in ("zero-shot", "mpnet")
                 rows.append([row, kind, *[_seeds_cell(v, untrained) for v in values]])
-    protocol = [
+    protocol = _row_protocol(order, about) + [
+        f"- {domain}: evaluated on {text}" for domain, text in sorted(splits.items())
+    ]
+    return (
+        table(header, rows)
+        + _machine_line(machines, "")
+        + "\n".join(protocol)
+        + _fidelity_table(entries)
+    )
+
+
+def _row_protocol(order: list[str], about: dict[str, dict]) -> list[str]:
+    """One line per row: what it trained on, whether it read gold, its recipe."""
+    return [
         f"- `{row}`: trained on {about[row]['trained_on']}; gold read in training: "
         f"{about[row]['gold_read_in_training']}"
         + (f"; recipe `{about[row]['recipe']}`" if about[row].get("recipe") else "")
         for row in order
-    ] + [f"- {domain}: evaluated on {text}" for domain, text in sorted(splits.items())]
+    ]
+
+
+def _machine_line(machines: set[str], more: str) -> str:
     return (
-        table(header, rows)
-        + "\n\nMachine: "
+        "\n\nMachine: "
         + "; ".join(sorted(machines))
-        + ". Precision `auto` for training (bf16 where the CPU has it); evaluation fp32.\n\n"
-        + "\n".join(protocol)
-        + _fidelity_table(entries)
+        + ". Precision `auto` for training (bf16 where the CPU has it); evaluation fp32."
+        + more
+        + "\n\n"
     )
 
 
@@ -481,20 +496,11 @@ def sts_genres(entries: list[dict]) -> str:
         + ("" if row in ("zero-shot", "mpnet") else f" (seeds {seeds[(row, kind)]})")
         for row, kind in columns
     ]
-    protocol = [
-        f"- `{row}`: trained on {about[row]['trained_on']}; gold read in training: "
-        f"{about[row]['gold_read_in_training']}"
-        for row in order
-    ]
     evaluated = sorted({e["figures"]["evaluated"] for e in entries})
     return (
         table(header, rows)
-        + "\n\nMachine: "
-        + "; ".join(sorted(machines))
-        + ". Precision `auto` for training; evaluation fp32. Each source is evaluated on "
-        + "; ".join(evaluated)
-        + ".\n\n"
-        + "\n".join(protocol)
+        + _machine_line(machines, f" Each source is evaluated on {'; '.join(evaluated)}.")
+        + "\n".join(_row_protocol(order, about))
     )
 
 

@@ -27,7 +27,8 @@ import time
 import torch
 
 from bench.common import record
-from transenc.mining import SEARCHES, mine
+from transenc.errors import TransencError
+from transenc.mining import SEARCHES, check_search, mine
 
 
 def peak_mib() -> float:
@@ -57,8 +58,8 @@ def _linear(points: list[tuple[int, float]], n: int) -> float:
 
 def _has_faiss() -> bool:
     try:
-        import faiss  # noqa: F401
-    except ImportError:
+        check_search("faiss")
+    except TransencError:
         return False
     return True
 
