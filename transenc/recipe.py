@@ -235,6 +235,15 @@ class Recipe:
             for section in TRAIN_SECTIONS:
                 if section in sections:
                     self.settings_for(model, section).check(f"model_settings.{model}.{section}")
+        chunked = self.bi.length_chunk or any(
+            self.settings_for(model, "bi").length_chunk for model in self.model_settings
+        )
+        if self.bi_loss == "virt" and chunked:
+            # its hooks collect every layer's queries and keys over the whole batch
+            raise TransencError(
+                "recipe [bi] length_chunk does not work with bi_loss 'virt' (it reads the "
+                "attention of the whole batch); set it to 0"
+            )
 
     def _check_label_weights(self) -> None:
         weights = self.label_weights

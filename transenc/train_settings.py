@@ -23,7 +23,9 @@ class TrainSettings:
     keeps out every ``check_every`` steps (0: a tenth of the planned steps) by the Spearman of
     the model's scores with their targets (held-back fidelity: no gold label is read), keeps
     the weights where it was highest, and with ``patience`` stops after that many checks
-    without a gain (0: trains the whole budget)."""
+    without a gain (0: trains the whole budget). ``length_chunk`` runs each training batch's
+    forward pass in length-sorted chunks of that many rows (0: the whole batch at once): the
+    same batches, less padding computed (see :mod:`transenc.chunking`)."""
 
     epochs: float = 1.0
     batch_size: int = 32
@@ -40,6 +42,7 @@ class TrainSettings:
     keep_best: bool = field(default=False, metadata={ROLE: ADDED})
     check_every: int = field(default=0, metadata={ROLE: ADDED})
     patience: int = field(default=0, metadata={ROLE: ADDED})
+    length_chunk: int = field(default=0, metadata={ROLE: ADDED})
 
     def __post_init__(self) -> None:
         # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints
@@ -64,7 +67,7 @@ class TrainSettings:
             raise TransencError(
                 f'recipe [{section}] max_length must be a whole number of at least 4, or "auto"'
             )
-        for key in ("min_steps", "check_every", "patience"):
+        for key in ("min_steps", "check_every", "patience", "length_chunk"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TransencError(f"recipe [{section}] {key} must be a whole number")

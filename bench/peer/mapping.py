@@ -103,6 +103,13 @@ def differences(recipe: Recipe) -> list[str]:
         "cross-encoder to 64 (its training lengths); transenc labels whole sentences (up to "
         "the model's own limit) and truncates only in training",
     ]
+    chunks = {name: getattr(recipe, name).length_chunk for name in ("cross", "bi")}
+    if any(chunks.values()):
+        notes.append(
+            "forward passes: transenc runs each training batch in length-sorted chunks ("
+            + ", ".join(f"{name} {size} rows" for name, size in chunks.items() if size)
+            + "): the same batches and loss as the peer's single pass, with less padding"
+        )
     if recipe.rounds > 1:
         notes.append(
             "after round 1 the peer starts each cross-encoder from the initial model, transenc "
