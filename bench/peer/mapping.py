@@ -90,14 +90,23 @@ def peer_arguments(recipe: Recipe, model_dir: Path, pairs_file: Path, seed: int)
     ]  # fmt: skip
 
 
-def differences(recipe: Recipe) -> list[str]:
-    """What differs between the two at equal settings, and cannot be set equal."""
+KEEP_LAST_NOTE = (
+    "the peer with `--keep_last` trains without its dev checks and keeps its last weights, as "
+    "transenc does; it still scores STS-B dev once after each stage, for its log only"
+)
+
+
+def differences(recipe: Recipe, keep_last: bool = False) -> list[str]:
+    """What differs between the two at equal settings, and cannot be set equal
+    (``keep_last``: the peer run with ``--keep_last``)."""
     notes = [
         "label map: the peer trains BCE on the raw cosine (negative cosines as targets below 0); "
         f"transenc maps them with `{recipe.label_map}`",
         "weight decay: the peer 0.01 (sentence-transformers 2.0 fit), transenc 0 (Trainer default)",
-        "the peer evaluates on STS-B dev during training (every 200 steps and each epoch) and "
-        "keeps the best checkpoint: it reads gold; transenc reads none",
+        KEEP_LAST_NOTE
+        if keep_last
+        else "the peer evaluates on STS-B dev during training (every 200 steps and each epoch) "
+        "and keeps the best checkpoint: it reads gold; transenc reads none",
         "precision: the peer asks for CUDA AMP, which is off on a CPU (fp32); transenc `auto`",
         "label lengths: the peer labels with the bi-encoder truncated to 32 tokens and the "
         "cross-encoder to 64 (its training lengths); transenc labels whole sentences (up to "

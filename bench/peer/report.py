@@ -22,16 +22,28 @@ def _rows_of(entries: list[dict], row: str) -> list[dict]:
     )
 
 
+def _by_recipe(ours: list[dict]) -> dict[str, list[dict]]:
+    """transenc's runs per recipe (the recipe file's name), in the order first recorded."""
+    groups: dict[str, list[dict]] = {}
+    for figures in ours:
+        groups.setdefault(figures["recipe"].rsplit("/", 1)[-1].removesuffix(".toml"), []).append(
+            figures
+        )
+    return groups
+
+
 def _table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
-def _speed(peer: list[dict], ours: list[dict]) -> str:
+def _speed(peer: list[dict], peer_last: list[dict], ours: dict[str, list[dict]]) -> str:
     header = ["system", "seeds", *STAGES, "cycle s", "cycle s without dev evaluation",
               "process wall s", "peak RSS MiB"]  # fmt: skip
     rows = []
-    for name, runs in (("peer (self_distill.py)", peer), ("transenc bootstrap", ours)):
+    systems = [("peer (self_distill.py)", peer), ("peer, `--keep_last`", peer_last)]
+    systems += [(f"transenc bootstrap, `{recipe}`", runs) for recipe, runs in ours.items()]
+    for name, runs in systems:
         if not runs:
             continue
         cycle = [f["cycle_seconds"] for f in runs]
@@ -44,24 +56,33 @@ def _speed(peer: list[dict], ours: list[dict]) -> str:
             _spread([f["process"]["peak_rss_mib"] for f in runs], 0),
         ])  # fmt: skip
     text = _table(header, rows)
-    if peer and ours:
-        ours_cycle = mean(f["cycle_seconds"] for f in ours)
+    for recipe, runs in ours.items() if peer else ():
+        ours_cycle = mean(f["cycle_seconds"] for f in runs)
         as_run = mean(f["cycle_seconds"] for f in peer) / ours_cycle
         bare = mean(f["cycle_seconds_without_dev_evaluation"] for f in peer) / ours_cycle
         text += (
-            f"\n\nSpeed-up of transenc per cycle: **{as_run:.2f}x** against the peer as it runs, "
-            f"{bare:.2f}x against the peer less its in-training STS-B dev evaluations."
+            f"\n\nSpeed-up of transenc (`{recipe}`) per cycle: **{as_run:.2f}x** against the "
+            f"peer as it runs, {bare:.2f}x against the peer less its in-training STS-B dev "
+            "evaluations"
+            + (
+                f", {mean(f['cycle_seconds'] for f in peer_last) / ours_cycle:.2f}x against the "
+                "peer run with `--keep_last`."
+                if peer_last
+                else "."
+            )
         )
     return text
 
 
-def _quality(peer: list[dict], ours: list[dict]) -> str:
+def _quality(peer: list[dict], peer_last: list[dict], ours: dict[str, list[dict]]) -> str:
     header = ["system", "model", "seeds", *TASKS]
     rows = []
-    for name, runs, kinds in (
-        ("peer", peer, ("bi", "cross")),
-        ("transenc", ours, ("bi", "bi-full-length", "cross")),
-    ):
+    systems = [("peer", peer, ("bi", "cross")), ("peer `--keep_last`", peer_last, ("bi", "cross"))]
+    systems += [
+        (f"transenc `{recipe}`", runs, ("bi", "bi-full-length", "cross"))
+        for recipe, runs in ours.items()
+    ]
+    for name, runs, kinds in systems:
         for kind in kinds:
             if runs and kind in runs[0]["scores"]:
                 values = [[f["scores"][kind][t] for f in runs] for t in TASKS]
@@ -71,22 +92,27 @@ def _quality(peer: list[dict], ours: list[dict]) -> str:
 
 def _agreement(peer: list[dict]) -> str:
     rows = [
-        [f["seed"], kind, f"{f['peer_eval'][kind]['avg']:.2f}", f"{f['scores'][kind]['avg']:.2f}",
-         f"{f['eval_agreement'][kind]:.2f}"]
+        [f["row"], f["seed"], kind, f"{f['peer_eval'][kind]['avg']:.2f}",
+         f"{f['scores'][kind]['avg']:.2f}", f"{f['eval_agreement'][kind]:.2f}"]
         for f in peer for kind in ("bi", "cross")
     ]  # fmt: skip
     return _table(
-        ["peer seed", "model", "peer's eval.py avg", "transenc eval-sts avg", "|diff|"], rows
+        ["run", "seed", "model", "peer's eval.py avg", "transenc eval-sts avg", "|diff|"], rows
     )
 
 
 def peer_comparison(entries: list[dict]) -> str:
-    peer, ours = _rows_of(entries, "peer"), _rows_of(entries, "transenc")
+    peer, peer_last = _rows_of(entries, "peer"), _rows_of(entries, "peer-keep-last")
+    ours = _rows_of(entries, "transenc")
     # a run recorded with --timing-shared had other work beside it: its quality counts only
-    timed_peer, timed_ours = (
-        [f for f in runs if f.get("timing_clean", True)] for runs in (peer, ours)
+    timed_peer, timed_last, timed_ours = (
+        [f for f in runs if f.get("timing_clean", True)] for runs in (peer, peer_last, ours)
     )
-    any_run = (peer or ours)[0]
+    recipes = ", ".join(f"`{f['recipe']}`" for f in {f["recipe"]: f for f in ours}.values())
+    differences = list(
+        dict.fromkeys(d for f in peer + peer_last + ours for d in f["differences"])
+    )
+    any_run = (peer or peer_last or ours)[0]
     machines = sorted({e["machine"].get("processor", "?") for e in entries})
     commands = sorted({f"`{e['command']}`" for e in entries})
     versions = any_run["peer_versions"]
@@ -103,7 +129,7 @@ def peer_comparison(entries: list[dict]) -> str:
             if overlap
             else ""
         )
-        + f". Start: all-MiniLM-L6-v2 for both. transenc recipe `{any_run['recipe']}`; the peer "
+        + f". Start: all-MiniLM-L6-v2 for both. transenc recipe(s) {recipes}; the peer "
         f"at commit `{any_run['peer_commit'][:7]}` with `{' '.join(arguments)}`.  \n"
         f"Machine: {'; '.join(machines)}. Peer environment: Python {versions['python']}, torch "
         f"{versions['torch']}, transformers {versions['transformers']}, sentence-transformers "
@@ -111,18 +137,19 @@ def peer_comparison(entries: list[dict]) -> str:
         f"Command(s): {', '.join(commands)}",
         "Wall seconds per stage and cycle (mean ± sd over seeds); the peer's times come from its "
         "log (1 s resolution), transenc's from its manifests; runs that shared the CPU with "
-        "other work are left out:\n\n" + _speed(timed_peer, timed_ours),
+        "other work are left out:\n\n" + _speed(timed_peer, timed_last, _by_recipe(timed_ours)),
         "Spearman x100 on the 7 STS tasks (`transenc eval-sts`; bi-encoders at 32 tokens as the "
         "peer's eval.py scores them, `bi-full-length` at the model's own length; cross-encoders "
-        "one pair order). Gold read in training: the peer, STS-B dev for checkpoint selection; "
-        "transenc, none:\n\n" + _quality(peer, ours),
+        "one pair order). Gold read in training: the peer, STS-B dev for checkpoint selection "
+        "(with `--keep_last`, none); "
+        "transenc, none:\n\n" + _quality(peer, peer_last, _by_recipe(ours)),
     ]
-    if peer:
+    if peer or peer_last:
         parts.append(
             "The peer's models scored by its own `src/eval.py` and by `transenc eval-sts`:\n\n"
-            + _agreement(peer)
+            + _agreement(peer + peer_last)
         )
     parts.append(
-        "What differs at equal settings:\n\n" + "\n".join(f"- {d}" for d in any_run["differences"])
+        "What differs at equal settings:\n\n" + "\n".join(f"- {d}" for d in differences)
     )
     return "\n\n".join(parts)
