@@ -294,6 +294,8 @@ def main() -> None:
     pairs_tsv = args.scratch / "pairs.tsv"
     kept.to_frame().to_csv(pairs_tsv, sep="\t", index=False)
     common = {
+        # speed is compared only within one invocation: machines differ from session to session
+        "invocation": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "pairs": args.pairs,
         "pair_count": len(kept),
         "peer_commit": PEER_COMMIT,
