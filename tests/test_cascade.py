@@ -58,13 +58,13 @@ def test_each_late_objective_is_finite_and_falls(tiny_bi, name):
 
 def test_cascade_recipe_is_validated():
     assert Recipe(**CASCADE).round_steps == CASCADE_ROUND_STEPS
-    with pytest.raises(TransencError, match="late_loss 'mse' unknown"):
+    with pytest.raises(TransencError, match=r"\[late\] loss 'mse' unknown"):
         Recipe(late_loss="mse")
     with pytest.raises(TransencError, match="unknown parameter.*scale"):
         Recipe(late_loss="maxsim-kl", late_loss_params={"scale": 1})
     with pytest.raises(TransencError, match="label-late needs lates"):
         Recipe(round_steps=["label-bi", "train-cross", "label-cross", "label-late", "train-bi"])
-    with pytest.raises(TransencError, match="late_label_weight"):
+    with pytest.raises(TransencError, match=r"\[late\] label_weight"):
         Recipe(late_label_weight=0)
 
 

@@ -100,10 +100,10 @@ def test_recipe_file_errors(tmp_path):
     with pytest.raises(TransencError, match=r"\[bi\] precision must be one of auto, fp32, bf16"):
         load_recipe(path)
     path.write_text("label_precision = 'int8'\n")
-    with pytest.raises(TransencError, match="label_precision must be one of"):
+    with pytest.raises(TransencError, match=r"\[label\] precision must be one of"):
         load_recipe(path)
     path.write_text("bi_round_start = 'first'\n")
-    with pytest.raises(TransencError, match="bi_round_start 'first' unknown; use one of previous"):
+    with pytest.raises(TransencError, match=r"\[bi\] round_start 'first' unknown; use one of previous"):
         load_recipe(path)
 
 
@@ -151,5 +151,5 @@ def test_bi_loss_key():
         default.fingerprint()
         == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     )
-    with pytest.raises(TransencError, match="bi_loss 'l1' unknown; use one of cosine-mse, cosent"):
+    with pytest.raises(TransencError, match=r"\[bi\] loss 'l1' unknown; use one of cosine-mse, cosent"):
         default.with_overrides(bi_loss="l1")

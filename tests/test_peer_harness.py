@@ -137,7 +137,12 @@ def _record(row: str, seed: int, cycle: float, bi: float, **extra) -> dict:
         "scores": scores,
         **extra,
     }
-    return {"figures": figures, "machine": {"processor": "cpu"}, "command": "python -m x"}
+    return {
+        "figures": figures,
+        "machine": {"processor": "cpu"},
+        "command": "python -m x",
+        "time": f"2026-12-01T10:00:0{seed}",
+    }
 
 
 def test_the_report_gives_the_speed_up_over_the_peer_and_both_qualities():
@@ -181,7 +186,7 @@ def test_the_report_keeps_each_recipe_and_the_peer_without_gold_apart():
     )  # fmt: skip
     assert "Speed-up of transenc (`peer-self-distill`) per cycle: **1.00x**" in text
     assert "Speed-up of transenc (`peer-self-distill-chunked`) per cycle: **2.00x**" in text
-    assert "1.80x against the peer run with `--keep_last`" in text
+    assert "**1.80x** against the peer run with `--keep_last`" in text
     assert "| peer `--keep_last` | bi | 1 | 78.00 |" in text
     assert "| transenc `peer-self-distill-chunked` | bi | 1 | 77.00 |" in text
     assert "| transenc `peer-self-distill` | bi | 1 | 79.00 |" in text
@@ -195,3 +200,32 @@ def test_the_peer_keeping_its_last_weights_is_said_to_read_no_gold():
     assert any("reads gold" in note for note in as_run)
     assert not any("reads gold" in note for note in keep_last)
     assert mapping.KEEP_LAST_NOTE in keep_last
+
+
+def test_speed_is_compared_within_one_invocation_only():
+    def run(row: str, cycle: float, invocation: str) -> dict:
+        extra = {}
+        if row == "peer":
+            extra = {
+                "cycle_seconds_without_dev_evaluation": cycle,
+                "peer_eval": {"bi": {"avg": 78.0}, "cross": {"avg": 78.0}},
+                "eval_agreement": {"bi": 0.0, "cross": 0.0},
+            }
+        return _record(row, 1, cycle, 78.0, invocation=invocation, **extra)
+
+    # a slower machine the next day: the peer's 300 s there must not meet transenc's 100 s here
+    text = peer_report.peer_comparison(
+        [run("peer", 200.0, "day-1"), run("transenc", 100.0, "day-1"),
+         run("peer", 300.0, "day-2"), run("transenc", 200.0, "day-2")]
+    )  # fmt: skip
+    assert "Invocation day-1" in text and "Invocation day-2" in text
+    assert "**2.00x** against the peer as it runs" in text
+    assert "**1.50x** against the peer as it runs" in text
+    assert "**3.00x**" not in text and "**1.00x**" not in text
+
+
+def test_a_seed_run_twice_counts_once_for_quality():
+    first = _record("transenc", 1, 900.0, 77.0, timing_clean=False)
+    again = {**_record("transenc", 1, 300.0, 77.0), "time": "2026-12-01T11:00:00"}
+    text = peer_report.peer_comparison([first, again])
+    assert "| transenc `peer-self-distill` | bi | 1 | 77.00 |" in text

@@ -305,7 +305,7 @@ def test_recipe_format_errors(tmp_path):
     with pytest.raises(TransencError, match=r"unknown key 'map' in \[label\]"):
         load_recipe(path)
     path.write_text("format = 2\n[bi]\nloss = 'l1'\n")
-    with pytest.raises(TransencError, match=r"r\.toml: recipe bi_loss 'l1' unknown"):
+    with pytest.raises(TransencError, match=r"r\.toml: recipe \[bi\] loss 'l1' unknown"):
         load_recipe(path)
     path.write_text("format = 2\n[model_settings.big.contrastive]\nbatch_size = 16\n")
     assert load_recipe(path).settings_for("big", "contrastive_training").batch_size == 16

@@ -96,7 +96,7 @@ def test_source_weights():
 
 def test_label_weights_are_validated():
     for bad, message in [
-        ("loud", "label_weights 'loud' unknown"),
+        ("loud", r"\[label\] weights 'loud' unknown"),
         ([], "a name or a list"),
         ([1, -1], "number >= 0"),
         ([0, 0], "at least one weight must be positive"),

@@ -173,41 +173,41 @@ class Recipe:
             raise TransencError("recipe rounds must be at least 1")
         if self.label_map not in LABEL_MAPS:
             raise TransencError(
-                f"recipe label_map {self.label_map!r} unknown; use one of {', '.join(LABEL_MAPS)}"
+                f"recipe [cross] label_map {self.label_map!r} unknown; use one of {', '.join(LABEL_MAPS)}"
             )
         if not 0 < self.cross_label_weight <= 1:
-            raise TransencError("recipe cross_label_weight must be in (0, 1]")
+            raise TransencError("recipe [bi] cross_label_weight must be in (0, 1]")
         self.cross_label_weight = float(self.cross_label_weight)
         if self.bi_round_start not in BI_ROUND_STARTS:
             raise TransencError(
-                f"recipe bi_round_start {self.bi_round_start!r} unknown; use one of "
+                f"recipe [bi] round_start {self.bi_round_start!r} unknown; use one of "
                 f"{', '.join(BI_ROUND_STARTS)}"
             )
         _check_objective("cross", self.cross_loss, self.cross_loss_params)
         if self.bi_loss not in objectives.names("bi"):
             raise TransencError(
-                f"recipe bi_loss {self.bi_loss!r} unknown; use one of "
+                f"recipe [bi] loss {self.bi_loss!r} unknown; use one of "
                 f"{', '.join(objectives.names('bi'))}"
             )
         if not isinstance(self.bi_loss_params, dict):
-            raise TransencError("recipe [bi_loss_params] must be a table")
+            raise TransencError("recipe [bi.params] must be a table")
         objectives.parse_params(
-            objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi_loss_params]"
+            objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi.params]"
         )
-        objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi_dual_reg]")
+        objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi.dual_reg]")
         check_round_steps(self.round_steps, self)
         if self.late_loss not in objectives.names("late"):
             raise TransencError(
-                f"recipe late_loss {self.late_loss!r} unknown; use one of "
+                f"recipe [late] loss {self.late_loss!r} unknown; use one of "
                 f"{', '.join(objectives.names('late'))}"
             )
         objectives.parse_params(
             objectives.get(self.late_loss, "late"),
             self.late_loss_params,
-            "recipe [late_loss_params]",
+            "recipe [late.params]",
         )
         if not 0 < self.late_label_weight <= 1:
-            raise TransencError("recipe late_label_weight must be in (0, 1]")
+            raise TransencError("recipe [late] label_weight must be in (0, 1]")
         self.late_label_weight = float(self.late_label_weight)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
@@ -215,9 +215,9 @@ class Recipe:
             raise TransencError("recipe held_back must be a share in [0, 0.5]")
         self.held_back = float(self.held_back)
         if self.label_batch_size < 1:
-            raise TransencError("recipe label_batch_size must be at least 1")
+            raise TransencError("recipe [label] batch_size must be at least 1")
         if self.label_precision not in PRECISIONS:
-            raise TransencError(f"recipe label_precision must be one of {', '.join(PRECISIONS)}")
+            raise TransencError(f"recipe [label] precision must be one of {', '.join(PRECISIONS)}")
         for section in TRAIN_SECTIONS:
             getattr(self, section).check(section)
             keep_best = getattr(self, section).keep_best
@@ -250,21 +250,21 @@ class Recipe:
         if isinstance(weights, str):
             if weights not in LABEL_WEIGHTINGS:
                 raise TransencError(
-                    f"recipe label_weights {weights!r} unknown; use one of "
+                    f"recipe [label] weights {weights!r} unknown; use one of "
                     f"{', '.join(LABEL_WEIGHTINGS)} or a list of numbers"
                 )
             return
         if not isinstance(weights, list) or not weights:
-            raise TransencError("recipe label_weights must be a name or a list of numbers")
+            raise TransencError("recipe [label] weights must be a name or a list of numbers")
         for value in weights:
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))
                 or not (0 <= value < float("inf"))
             ):
-                raise TransencError("recipe label_weights: each weight must be a number >= 0")
+                raise TransencError("recipe [label] weights: each weight must be a number >= 0")
         if sum(weights) <= 0:
-            raise TransencError("recipe label_weights: at least one weight must be positive")
+            raise TransencError("recipe [label] weights: at least one weight must be positive")
         self.label_weights = [float(v) for v in weights]
 
     def settings_for(self, model: str, section: str) -> TrainSettings:
@@ -346,9 +346,9 @@ def check_round_steps(steps, recipe: Recipe | None = None) -> None:
 def _check_objective(side: str, name: str, params: dict) -> None:
     if name not in objectives.names(side):
         raise TransencError(
-            f"recipe {side}_loss {name!r} unknown; use one of {', '.join(objectives.names(side))}"
+            f"recipe [{side}] loss {name!r} unknown; use one of {', '.join(objectives.names(side))}"
         )
-    objectives.parse_params(objectives.get(name, side), params, f"recipe [{side}_loss_params]")
+    objectives.parse_params(objectives.get(name, side), params, f"recipe [{side}.params]")
 
 
 def _model_settings(value, source: str) -> dict:

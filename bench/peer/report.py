@@ -17,9 +17,14 @@ def _spread(values: list[float], digits: int = 1) -> str:
 
 
 def _rows_of(entries: list[dict], row: str) -> list[dict]:
-    return sorted(
-        (e["figures"] for e in entries if e["figures"]["row"] == row), key=lambda f: f["seed"]
-    )
+    """One run per recipe and seed for the quality table (the latest: a seed rerun with the
+    same code gives the same models, and would otherwise count twice)."""
+    latest = {
+        (e["figures"].get("recipe"), e["figures"]["seed"]): e["figures"]
+        for e in sorted(entries, key=lambda e: e.get("time", ""))
+        if e["figures"]["row"] == row
+    }
+    return sorted(latest.values(), key=lambda f: f["seed"])
 
 
 def _by_recipe(ours: list[dict]) -> dict[str, list[dict]]:
@@ -37,41 +42,57 @@ def _table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
-def _speed(peer: list[dict], peer_last: list[dict], ours: dict[str, list[dict]]) -> str:
+def _speed(runs: list[dict]) -> str:
+    """The stage table of one invocation's runs, and transenc's speed-up over the peer there."""
+    peer = [f for f in runs if f["row"] == "peer"]
+    peer_last = [f for f in runs if f["row"] == "peer-keep-last"]
+    ours = _by_recipe([f for f in runs if f["row"] == "transenc"])
     header = ["system", "seeds", *STAGES, "cycle s", "cycle s without dev evaluation",
               "process wall s", "peak RSS MiB"]  # fmt: skip
     rows = []
     systems = [("peer (self_distill.py)", peer), ("peer, `--keep_last`", peer_last)]
-    systems += [(f"transenc bootstrap, `{recipe}`", runs) for recipe, runs in ours.items()]
-    for name, runs in systems:
-        if not runs:
+    systems += [(f"transenc bootstrap, `{recipe}`", group) for recipe, group in ours.items()]
+    for name, group in systems:
+        if not group:
             continue
-        cycle = [f["cycle_seconds"] for f in runs]
-        bare = [f.get("cycle_seconds_without_dev_evaluation", f["cycle_seconds"]) for f in runs]
+        cycle = [f["cycle_seconds"] for f in group]
+        bare = [f.get("cycle_seconds_without_dev_evaluation", f["cycle_seconds"]) for f in group]
         rows.append([
-            name, ", ".join(str(f["seed"]) for f in runs),
-            *[_spread([f["stages"].get(s, 0.0) for f in runs]) for s in STAGES],
+            name, ", ".join(str(f["seed"]) for f in group),
+            *[_spread([f["stages"].get(s, 0.0) for f in group]) for s in STAGES],
             _spread(cycle), _spread(bare),
-            _spread([f["process"]["wall_seconds"] for f in runs]),
-            _spread([f["process"]["peak_rss_mib"] for f in runs], 0),
+            _spread([f["process"]["wall_seconds"] for f in group]),
+            _spread([f["process"]["peak_rss_mib"] for f in group], 0),
         ])  # fmt: skip
     text = _table(header, rows)
-    for recipe, runs in ours.items() if peer else ():
-        ours_cycle = mean(f["cycle_seconds"] for f in runs)
-        as_run = mean(f["cycle_seconds"] for f in peer) / ours_cycle
-        bare = mean(f["cycle_seconds_without_dev_evaluation"] for f in peer) / ours_cycle
-        text += (
-            f"\n\nSpeed-up of transenc (`{recipe}`) per cycle: **{as_run:.2f}x** against the "
-            f"peer as it runs, {bare:.2f}x against the peer less its in-training STS-B dev "
-            "evaluations"
-            + (
-                f", {mean(f['cycle_seconds'] for f in peer_last) / ours_cycle:.2f}x against the "
-                "peer run with `--keep_last`."
-                if peer_last
-                else "."
-            )
-        )
+    for recipe, group in ours.items():
+        ours_cycle = mean(f["cycle_seconds"] for f in group)
+        ratios = []
+        if peer:
+            as_run = mean(f["cycle_seconds"] for f in peer) / ours_cycle
+            bare = mean(f["cycle_seconds_without_dev_evaluation"] for f in peer) / ours_cycle
+            ratios += [
+                f"**{as_run:.2f}x** against the peer as it runs",
+                f"{bare:.2f}x against the peer less its in-training STS-B dev evaluations",
+            ]
+        if peer_last:
+            last = mean(f["cycle_seconds"] for f in peer_last) / ours_cycle
+            ratios.append(f"**{last:.2f}x** against the peer run with `--keep_last`")
+        if ratios:
+            text += f"\n\nSpeed-up of transenc (`{recipe}`) per cycle: {', '.join(ratios)}."
     return text
+
+
+def _invocations(entries: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Records grouped by the harness invocation that made them (their command where older
+    records do not name one), in the order they were made: speed compares only within one."""
+    groups: dict[str, tuple[str, list[dict]]] = {}
+    for entry in sorted(entries, key=lambda e: e["time"]):
+        key = entry["figures"].get("invocation") or entry["command"]
+        started = entry["figures"].get("invocation") or entry["time"]
+        label = f"{started}, `{entry['command']}`, {entry['machine'].get('processor', '?')}"
+        groups.setdefault(key, (label, []))[1].append(entry["figures"])
+    return list(groups.values())
 
 
 def _quality(peer: list[dict], peer_last: list[dict], ours: dict[str, list[dict]]) -> str:
@@ -105,9 +126,7 @@ def peer_comparison(entries: list[dict]) -> str:
     peer, peer_last = _rows_of(entries, "peer"), _rows_of(entries, "peer-keep-last")
     ours = _rows_of(entries, "transenc")
     # a run recorded with --timing-shared had other work beside it: its quality counts only
-    timed_peer, timed_last, timed_ours = (
-        [f for f in runs if f.get("timing_clean", True)] for runs in (peer, peer_last, ours)
-    )
+    timed = [e for e in entries if e["figures"].get("timing_clean", True)]
     recipes = ", ".join(f"`{f['recipe']}`" for f in {f["recipe"]: f for f in ours}.values())
     differences = list(
         dict.fromkeys(d for f in peer + peer_last + ours for d in f["differences"])
@@ -137,7 +156,12 @@ def peer_comparison(entries: list[dict]) -> str:
         f"Command(s): {', '.join(commands)}",
         "Wall seconds per stage and cycle (mean ± sd over seeds); the peer's times come from its "
         "log (1 s resolution), transenc's from its manifests; runs that shared the CPU with "
-        "other work are left out:\n\n" + _speed(timed_peer, timed_last, _by_recipe(timed_ours)),
+        "other work are left out. Machines differ between sessions, so each invocation of the "
+        "harness is its own table and the speed-up is computed within it:\n\n"
+        + "\n\n".join(
+            f"Invocation {label}:\n\n{_speed(runs)}"
+            for label, runs in _invocations(timed)
+        ),
         "Spearman x100 on the 7 STS tasks (`transenc eval-sts`; bi-encoders at 32 tokens as the "
         "peer's eval.py scores them, `bi-full-length` at the model's own length; cross-encoders "
         "one pair order). Gold read in training: the peer, STS-B dev for checkpoint selection "
