@@ -107,10 +107,9 @@ def test_length_chunk_is_checked():
 
 def test_a_chunked_fit_ends_on_the_weights_of_an_unchunked_one(tiny_model_dirs, monkeypatch):
     from sentence_transformers import SentenceTransformer
-
-    import transenc.chunking
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
+    import transenc.chunking
     from transenc.training import fit
 
     columns = {
@@ -136,3 +135,16 @@ def test_a_chunked_fit_ends_on_the_weights_of_an_unchunked_one(tiny_model_dirs, 
     moved = (weights[0] - torch.cat([p.detach().flatten() for p in start.parameters()])).abs()
     assert moved.max() > 1e-3  # the steps changed the weights...
     assert torch.allclose(weights[1], weights[0], atol=1e-5)  # ...alike with and without chunks
+
+
+def test_length_chunk_is_recorded_as_how_the_stage_ran_not_what_it_is(tmp_path):
+    from transenc.manifest import recorded_fields
+
+    assert "length_chunk" not in recorded_fields(TrainSettings(length_chunk=16))
+    from dataclasses import replace
+
+    plain = Recipe()
+    chunked = Recipe(
+        bi=replace(plain.bi, length_chunk=32), cross=replace(plain.cross, length_chunk=16)
+    )
+    assert chunked.fingerprint() == plain.fingerprint()

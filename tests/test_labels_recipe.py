@@ -10,7 +10,7 @@ import pytest
 from transenc.data import PairCorpus
 from transenc.errors import DataError, TransencError
 from transenc.labels import cosine_to_target, read_labels, write_labels
-from transenc.manifest import ADDED, ROLE
+from transenc.manifest import ADDED, ROLE, RUNTIME
 from transenc.recipe import Recipe, TrainSettings, load_recipe, shipped_recipes
 
 
@@ -103,7 +103,9 @@ def test_recipe_file_errors(tmp_path):
     with pytest.raises(TransencError, match=r"\[label\] precision must be one of"):
         load_recipe(path)
     path.write_text("bi_round_start = 'first'\n")
-    with pytest.raises(TransencError, match=r"\[bi\] round_start 'first' unknown; use one of previous"):
+    with pytest.raises(
+        TransencError, match=r"\[bi\] round_start 'first' unknown; use one of previous"
+    ):
         load_recipe(path)
 
 
@@ -143,13 +145,19 @@ def test_bi_loss_key():
         if spec.metadata.get(ROLE) == ADDED
     }
     assert {"min_steps", "keep_best", "check_every", "patience"} <= set(added)
+    runtime = [s.name for s in dataclasses.fields(TrainSettings) if s.metadata.get(ROLE) == RUNTIME]
+    assert runtime == ["length_chunk"]  # how a stage runs is never in it, set or not
     for section in TRAIN_SECTIONS:
         for key, value in added.items():
             if section in data and data[section][key] == value:
                 del data[section][key]
+        for key in runtime:
+            data.get(section, {}).pop(key, None)
     assert (
         default.fingerprint()
         == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     )
-    with pytest.raises(TransencError, match=r"\[bi\] loss 'l1' unknown; use one of cosine-mse, cosent"):
+    with pytest.raises(
+        TransencError, match=r"\[bi\] loss 'l1' unknown; use one of cosine-mse, cosent"
+    ):
         default.with_overrides(bi_loss="l1")

@@ -267,12 +267,14 @@ label_precision = "auto"
 epochs = 1
 learning_rate = 5e-5
 precision = "auto"
+length_chunk = 16
 [bi]
 epochs = 2
 batch_size = 32
 learning_rate = 2e-5
 precision = "auto"
 length_grouped = true
+length_chunk = 32
 """
 
 
@@ -427,6 +429,9 @@ def test_min_steps_raises_a_small_corpus_budget_and_is_recorded(pairs_file, tiny
     # with the code of that time), so their run directories still resume
     before = json.loads((PRE_RESHAPE / "fingerprints.json").read_text())
     assert {name: load_recipe(name).fingerprint() for name in before} == before
+    # a runtime setting (how a stage runs, not what it learns) is never in the fingerprint
+    chunked = load_recipe("cpu-fast")
+    assert chunked.bi.length_chunk and chunked.fingerprint() == before["cpu-fast"]
     with pytest.raises(TransencError, match=r"\[bi\] min_steps must be 0 \(off\) or positive"):
         TrainSettings(min_steps=-1).check("bi")
 

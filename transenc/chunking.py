@@ -68,7 +68,9 @@ def _chunked(whole_batch, output_name: str, features: dict, size: int, kwargs: d
     outputs = []
     for chunk in order.split(size):
         chunk_width = int(lengths[chunk].max())
-        part = {key: _rows(value, chunk, chunk_width, rows, width) for key, value in features.items()}
+        part = {
+            key: _rows(value, chunk, chunk_width, rows, width) for key, value in features.items()
+        }
         output = whole_batch(part, **kwargs)[output_name]
         if output.ndim == 3 and output.shape[1] == chunk_width and chunk_width < width:
             output = torch.nn.functional.pad(output, (0, 0, 0, width - chunk_width))

@@ -43,15 +43,19 @@ def checksum(path: str | Path) -> str:
 # a dataclass field's role in what a manifest records (see transenc.stages.declare)
 ROLE = "transenc_role"
 ADDED = "added"
+# how a stage runs, not what it computes (it changes no result beyond float rounding): never in
+# a fingerprint or a stage's recorded config, so changing it never makes a finished stage rerun
+RUNTIME = "runtime"
 
 
 def recorded_fields(item) -> dict:
     """A dataclass as a manifest (or a recipe's fingerprint) records it: a field marked as
     added after run directories were made is left out while at its default, so that those
-    runs still match."""
+    runs still match, and a runtime field is always left out."""
     values = asdict(item)
     for spec in fields(item):
-        if spec.metadata.get(ROLE) == ADDED and values[spec.name] == spec.default:
+        role = spec.metadata.get(ROLE)
+        if role == RUNTIME or (role == ADDED and values[spec.name] == spec.default):
             del values[spec.name]
     return values
 

@@ -173,7 +173,8 @@ class Recipe:
             raise TransencError("recipe rounds must be at least 1")
         if self.label_map not in LABEL_MAPS:
             raise TransencError(
-                f"recipe [cross] label_map {self.label_map!r} unknown; use one of {', '.join(LABEL_MAPS)}"
+                f"recipe [cross] label_map {self.label_map!r} unknown; use one of "
+                f"{', '.join(LABEL_MAPS)}"
             )
         if not 0 < self.cross_label_weight <= 1:
             raise TransencError("recipe [bi] cross_label_weight must be in (0, 1]")

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field, fields
 
 from transenc.errors import TransencError
-from transenc.manifest import ADDED, ROLE
+from transenc.manifest import ADDED, ROLE, RUNTIME
 from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
 
 
@@ -42,7 +42,8 @@ class TrainSettings:
     keep_best: bool = field(default=False, metadata={ROLE: ADDED})
     check_every: int = field(default=0, metadata={ROLE: ADDED})
     patience: int = field(default=0, metadata={ROLE: ADDED})
-    length_chunk: int = field(default=0, metadata={ROLE: ADDED})
+    # the same batches and loss, less padding: how the stage runs, so not in its fingerprint
+    length_chunk: int = field(default=0, metadata={ROLE: RUNTIME})
 
     def __post_init__(self) -> None:
         # TOML writes 1 and 1.0 alike; normalise so equal recipes have equal fingerprints

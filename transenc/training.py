@@ -56,11 +56,11 @@ def fit(
     on length-grouped batches when ``settings.length_grouped`` (unless ``extra_args`` choose a
     batch sampler), each batch's forward pass in length-sorted chunks of
     ``settings.length_chunk`` rows where set; nothing is reported to external loggers, and
-    the fixed ``seed`` makes the run repeatable. With ``settings.keep_best``, ``evaluator`` (a sentence-transformers
-    evaluator whose primary metric is ``fidelity``) runs every ``check_every`` steps and the
-    trainer ends on the weights it scored highest (checkpoints in a temporary folder, weights
-    only), stopping after ``patience`` checks without a gain; otherwise no checkpoint is
-    written.
+    the fixed ``seed`` makes the run repeatable. With ``settings.keep_best``, ``evaluator``
+    (a sentence-transformers evaluator whose primary metric is ``fidelity``) runs every
+    ``check_every`` steps and the trainer ends on the weights it scored highest (checkpoints
+    in a temporary folder, weights only), stopping after ``patience`` checks without a gain;
+    otherwise no checkpoint is written.
     """
     from datasets import Dataset
     from sentence_transformers.cross_encoder import CrossEncoderTrainer

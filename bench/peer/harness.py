@@ -4,9 +4,10 @@ The peer (github ``amzn/trans-encoder``, pinned to ``PEER_COMMIT``) is exported 
 folder (never into this project), patched with ``bench/peer/peer.patch`` (three changes: a
 ``--device cpu`` argument, ``--init_with_new_models`` for a model outside its table of four hub
 names, and ``--keep_last``, which trains without its STS-B dev checks and keeps the last
-weights, so that it can also run reading no gold, as transenc does) and given a virtual environment of its own with the versions it was written for
-(``PEER_PACKAGES``). Its data folder is written from transenc's loaders
-(:mod:`bench.peer.peer_data`), so it runs offline and both read the same pairs and gold.
+weights, so that it can also run reading no gold, as transenc does) and given a virtual
+environment of its own with the versions it was written for (``PEER_PACKAGES``). Its data
+folder is written from transenc's loaders (:mod:`bench.peer.peer_data`), so it runs offline
+and both read the same pairs and gold.
 
 Then, for each seed, in one invocation:
 

@@ -128,9 +128,7 @@ def peer_comparison(entries: list[dict]) -> str:
     # a run recorded with --timing-shared had other work beside it: its quality counts only
     timed = [e for e in entries if e["figures"].get("timing_clean", True)]
     recipes = ", ".join(f"`{f['recipe']}`" for f in {f["recipe"]: f for f in ours}.values())
-    differences = list(
-        dict.fromkeys(d for f in peer + peer_last + ours for d in f["differences"])
-    )
+    differences = list(dict.fromkeys(d for f in peer + peer_last + ours for d in f["differences"]))
     any_run = (peer or peer_last or ours)[0]
     machines = sorted({e["machine"].get("processor", "?") for e in entries})
     commands = sorted({f"`{e['command']}`" for e in entries})
@@ -159,8 +157,7 @@ def peer_comparison(entries: list[dict]) -> str:
         "other work are left out. Machines differ between sessions, so each invocation of the "
         "harness is its own table and the speed-up is computed within it:\n\n"
         + "\n\n".join(
-            f"Invocation {label}:\n\n{_speed(runs)}"
-            for label, runs in _invocations(timed)
+            f"Invocation {label}:\n\n{_speed(runs)}" for label, runs in _invocations(timed)
         ),
         "Spearman x100 on the 7 STS tasks (`transenc eval-sts`; bi-encoders at 32 tokens as the "
         "peer's eval.py scores them, `bi-full-length` at the model's own length; cross-encoders "
@@ -173,7 +170,5 @@ def peer_comparison(entries: list[dict]) -> str:
             "The peer's models scored by its own `src/eval.py` and by `transenc eval-sts`:\n\n"
             + _agreement(peer + peer_last)
         )
-    parts.append(
-        "What differs at equal settings:\n\n" + "\n".join(f"- {d}" for d in differences)
-    )
+    parts.append("What differs at equal settings:\n\n" + "\n".join(f"- {d}" for d in differences))
     return "\n\n".join(parts)

@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import MISSING, field, fields
 from pathlib import Path
 
-from transenc.manifest import ADDED, ROLE, Stage
+from transenc.manifest import ADDED, ROLE, RUNTIME, Stage
 
-INPUT, OUTPUT, RUNTIME = "input", "output", "runtime"
+INPUT, OUTPUT = "input", "output"
 
 
 def _field(role: str, default=MISSING, default_factory=MISSING):

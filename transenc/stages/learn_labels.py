@@ -46,6 +46,8 @@ class TrainResult:
     # with keep_best: held-back fidelity at each check ({step: fidelity}) and the step kept
     checks: dict[str, float] | None = None
     kept_step: int | None = None
+    # rows per length-sorted chunk of a batch's forward pass (None: whole batches)
+    length_chunk: int | None = None
 
     def summary(self) -> str:
         return (
@@ -152,6 +154,7 @@ def learn_labels(
         steps=fitted.steps,
         checks={str(step): value for step, value in checker.history} if checker else None,
         kept_step=checker.best_step() if checker else None,
+        length_chunk=settings.length_chunk or None,
     )
 
 
