@@ -1,12 +1,11 @@
 """Length-sorted chunks inside a training batch: the same batch, less padding.
 
-The trainers pad a batch to its longest input, so in a random batch of 128 short sentences
-with a few long ones most of the tokens computed are padding (2.25 tokens computed for each
-real one on STS-B train at 32 tokens). Here the encoder's forward pass is split: the batch's
-rows are sorted by length, cut into chunks of ``size`` rows, each chunk is run trimmed to its
-own longest row, and the outputs are put back in the batch's order (token vectors re-padded
-with zeros at masked positions). The loss then sees the batch it would have seen; only float
-rounding and dropout's random draws differ, so unlike length-grouped batching
+The trainers pad a batch to its longest input, so in a random batch of short sentences with a
+few long ones many of the tokens computed are padding. Here the encoder's forward pass is
+split: the batch's rows are sorted by length, cut into chunks of ``size`` rows, each chunk is
+run trimmed to its own longest row, and the outputs are put back in the batch's order (token
+vectors re-padded with zeros at masked positions). The loss then sees the batch it would have
+seen; only float rounding and dropout's random draws differ, so unlike length-grouped batching
 (:mod:`transenc.batching`) it changes nothing the run learns from. Every chunk keeps its
 activations for the backward pass, as the whole batch would, but trimmed chunks hold fewer of
 them: less time and less memory.

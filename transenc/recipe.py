@@ -236,8 +236,9 @@ class Recipe:
             for section in TRAIN_SECTIONS:
                 if section in sections:
                     self.settings_for(model, section).check(f"model_settings.{model}.{section}")
-        chunked = self.bi.length_chunk or any(
-            self.settings_for(model, "bi").length_chunk for model in self.model_settings
+        # the base [bi] section, then each model's own (settings_for(None) is the base)
+        chunked = any(
+            self.settings_for(model, "bi").length_chunk for model in (None, *self.model_settings)
         )
         if self.bi_loss == "virt" and chunked:
             # its hooks collect every layer's queries and keys over the whole batch
