@@ -338,6 +338,7 @@ ADAPTATION_ORDER = (
     "transenc-mpnet",
     "transenc-cross-floor",
     "transenc-keep-best",
+    "transenc-capped",
     "mpnet",
 )
 

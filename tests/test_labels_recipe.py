@@ -144,7 +144,7 @@ def test_bi_loss_key():
         for spec in dataclasses.fields(TrainSettings)
         if spec.metadata.get(ROLE) == ADDED
     }
-    assert {"min_steps", "keep_best", "check_every", "patience"} <= set(added)
+    assert {"min_steps", "max_passes", "keep_best", "check_every", "patience"} <= set(added)
     runtime = [s.name for s in dataclasses.fields(TrainSettings) if s.metadata.get(ROLE) == RUNTIME]
     assert runtime == ["length_chunk"]  # how a stage runs is never in it, set or not
     for section in TRAIN_SECTIONS:

@@ -418,6 +418,17 @@ def test_min_steps_raises_a_small_corpus_budget_and_is_recorded(pairs_file, tiny
     small = TrainSettings(epochs=1, batch_size=8, learning_rate=1e-4, min_steps=20)
     assert (planned_steps(small, 48), floor_steps(small, 48)) == (20, 20)
     assert floor_steps(TrainSettings(epochs=4, batch_size=8, min_steps=20), 48) is None
+    # max_passes caps the floor in passes over the pairs (6 steps each), never the epochs
+    capped = TrainSettings(epochs=1, batch_size=8, min_steps=20, max_passes=2)
+    assert (planned_steps(capped, 48), floor_steps(capped, 48)) == (12, 12)
+    assert floor_steps(TrainSettings(epochs=1, batch_size=8, min_steps=20, max_passes=9), 48) == 20
+    assert (
+        floor_steps(TrainSettings(epochs=1, batch_size=8, min_steps=20, max_passes=1), 48) is None
+    )
+    with pytest.raises(
+        TransencError, match=r"\[cross\] epochs \(3\) is more than max_passes \(2\)"
+    ):
+        TrainSettings(epochs=3, max_passes=2).check("cross")
     recipe = tiny_recipe(rounds=1, contrastive=False, bi=small)
     out = tmp_path / "run"
     bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
@@ -473,9 +484,22 @@ def test_keep_best_ends_on_the_checked_weights_with_the_best_held_back_fidelity(
     )
     assert len(steps) == stopped_at + 1
     assert metrics["steps"] == steps[-1]  # the steps it took, not the 30 it planned
+    # 12 held-back pairs are fewer than min_checked_pairs: no checks, the whole budget, the
+    # last weights, and the manifest says why
+    few = replace(checked, patience=1, min_checked_pairs=13)
+    recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25, bi=few)
+    bootstrap.run(config(pairs_file, tmp_path / "few", [tiny_bi], recipe=recipe))
+    manifest = json.loads((tmp_path / "few" / "round-1" / "train-bi.manifest.json").read_text())
+    assert "checks" not in manifest["metrics"] and manifest["metrics"]["steps"] == 30
+    assert (
+        "12 held-back pairs, fewer than min_checked_pairs (13)" in manifest["metrics"]["unchecked"]
+    )
+    assert manifest["config"]["settings"]["min_checked_pairs"] == 13
     with pytest.raises(TransencError, match=r"\[bi\] keep_best scores the held-back pairs"):
         tiny_recipe(bi=checked)
-    with pytest.raises(TransencError, match=r"\[bi\] check_every and patience need keep_best"):
+    with pytest.raises(
+        TransencError, match=r"\[bi\] check_every, patience and min_checked_pairs need"
+    ):
         TrainSettings(patience=2).check("bi")
 
 
@@ -486,7 +510,9 @@ def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
     assert adapt.bi.max_length == adapt.cross.max_length == "auto"
     assert adapt.cross.keep_best and adapt.bi.keep_best and adapt.held_back > 0
     # the shipped floors and checks, scaled down to a tiny model
+    # (and checks on its few held-back pairs, which the shipped recipe skips below 50)
     small = {"batch_size": 8, "epochs": 1.0, "min_steps": 8, "check_every": 4}
+    small["min_checked_pairs"] = 0
     recipe = Recipe.from_dict(
         {
             **adapt.to_dict(),

@@ -13,19 +13,22 @@ from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.prec
 
 @dataclass
 class TrainSettings:
-    """One training stage: epochs, batch size, learning rate, linear warm-up, input length,
-    and how the trainer runs: ``precision`` (``fp32``, ``bf16`` mixed precision, or ``auto``:
-    bf16 where the device computes it natively, see :mod:`transenc.precision`) and
-    ``length_grouped`` batches (see :mod:`transenc.batching`). ``min_steps`` sets a floor
-    on the optimizer steps: on a corpus too small for ``epochs`` to reach it, the stage trains
-    that many steps instead (more passes over the same pairs), so that a budget set in epochs
-    does not shrink with the corpus. ``keep_best`` scores the pairs the recipe's ``held_back``
-    keeps out every ``check_every`` steps (0: a tenth of the planned steps) by the Spearman of
-    the model's scores with their targets (held-back fidelity: no gold label is read), keeps
-    the weights where it was highest, and with ``patience`` stops after that many checks
-    without a gain (0: trains the whole budget). ``length_chunk`` runs each training batch's
-    forward pass in length-sorted chunks of that many rows (0: the whole batch at once): the
-    same batches, less padding computed (see :mod:`transenc.chunking`)."""
+    """One training stage: epochs, batch size, learning rate, linear warm-up, input length, and how
+    the trainer runs: ``precision`` (``fp32``, ``bf16`` mixed precision, or ``auto``: bf16 where
+    the device computes it natively, see :mod:`transenc.precision`) and ``length_grouped``
+    batches (see :mod:`transenc.batching`). ``min_steps`` sets a floor on the optimizer steps:
+    on a corpus too small for ``epochs`` to reach it, the stage trains that many steps instead
+    (more passes over the same pairs), so that a budget set in epochs does not shrink with the
+    corpus; ``max_passes`` caps that floor at that many passes over the pairs, so that on a very
+    small corpus it does not become hundreds. ``keep_best`` scores the pairs the recipe's
+    ``held_back`` keeps out every ``check_every`` steps (0: a tenth of the planned steps) by the
+    Spearman of the model's scores with their targets (held-back fidelity: no gold label is
+    read), keeps the weights where it was highest, and with ``patience`` stops after that many
+    checks without a gain (0: trains the whole budget); with fewer than ``min_checked_pairs``
+    held-back pairs, too few to rank weights by, the stage skips the checks and keeps its last
+    weights. ``length_chunk`` runs each training batch's forward pass in length-sorted chunks of
+    that many rows (0: the whole batch at once): the same batches, less padding computed (see
+    :mod:`transenc.chunking`)."""
 
     epochs: float = 1.0
     batch_size: int = 32
@@ -39,9 +42,11 @@ class TrainSettings:
     length_grouped: bool = False
     # added after run directories were made: recorded only when set (transenc.manifest)
     min_steps: int = field(default=0, metadata={ROLE: ADDED})
+    max_passes: int = field(default=0, metadata={ROLE: ADDED})
     keep_best: bool = field(default=False, metadata={ROLE: ADDED})
     check_every: int = field(default=0, metadata={ROLE: ADDED})
     patience: int = field(default=0, metadata={ROLE: ADDED})
+    min_checked_pairs: int = field(default=0, metadata={ROLE: ADDED})
     # the same batches and loss, less padding: how the stage runs, so not in its fingerprint
     length_chunk: int = field(default=0, metadata={ROLE: RUNTIME})
 
@@ -68,17 +73,24 @@ class TrainSettings:
             raise TransencError(
                 f'recipe [{section}] max_length must be a whole number of at least 4, or "auto"'
             )
-        for key in ("min_steps", "check_every", "patience", "length_chunk"):
+        counts = ("min_steps", "max_passes", "check_every", "patience", "min_checked_pairs")
+        for key in (*counts, "length_chunk"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TransencError(f"recipe [{section}] {key} must be a whole number")
             if value < 0:
                 raise TransencError(f"recipe [{section}] {key} must be 0 (off) or positive")
+        if self.max_passes and self.epochs > self.max_passes:
+            raise TransencError(
+                f"recipe [{section}] epochs ({self.epochs:g}) is more than max_passes "
+                f"({self.max_passes})"
+            )
         if not isinstance(self.keep_best, bool):
             raise TransencError(f"recipe [{section}] keep_best must be true or false")
-        if (self.check_every or self.patience) and not self.keep_best:
+        if (self.check_every or self.patience or self.min_checked_pairs) and not self.keep_best:
             raise TransencError(
-                f"recipe [{section}] check_every and patience need keep_best = true"
+                f"recipe [{section}] check_every, patience and min_checked_pairs need "
+                "keep_best = true"
             )
         if self.precision not in PRECISIONS:
             raise TransencError(

@@ -160,21 +160,30 @@ def best_kept_args(settings: TrainSettings, examples: int) -> dict:
 
 
 def planned_steps(settings: TrainSettings, examples: int) -> int:
-    """The optimizer steps a stage takes on ``examples``: its epochs' steps, or its
-    ``min_steps`` where those are fewer."""
-    return max(_epoch_steps(settings, examples), settings.min_steps)
+    """The optimizer steps a stage takes on ``examples``: its epochs' steps, or its floor
+    where those are fewer."""
+    return max(_epoch_steps(settings, examples), _floor(settings, examples))
 
 
 def floor_steps(settings: TrainSettings, examples: int) -> int | None:
-    """``min_steps`` where the epochs fall short of it (the trainer then runs that many
-    steps), else ``None`` (the epochs decide)."""
-    if settings.min_steps and _epoch_steps(settings, examples) < settings.min_steps:
-        return settings.min_steps
-    return None
+    """The floor (``min_steps``, capped at ``max_passes`` passes) where the epochs fall short
+    of it (the trainer then runs that many steps), else ``None`` (the epochs decide)."""
+    floor = _floor(settings, examples)
+    return floor if floor > _epoch_steps(settings, examples) else None
+
+
+def _floor(settings: TrainSettings, examples: int) -> int:
+    if settings.max_passes:
+        return min(settings.min_steps, settings.max_passes * _pass_steps(settings, examples))
+    return settings.min_steps
 
 
 def _epoch_steps(settings: TrainSettings, examples: int) -> int:
-    return math.ceil(settings.epochs * math.ceil(examples / settings.batch_size))
+    return math.ceil(settings.epochs * _pass_steps(settings, examples))
+
+
+def _pass_steps(settings: TrainSettings, examples: int) -> int:
+    return math.ceil(examples / settings.batch_size)
 
 
 def trainer_for(model) -> tuple[type, type]:

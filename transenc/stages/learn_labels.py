@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,8 @@ class TrainResult:
     # with keep_best: held-back fidelity at each check ({step: fidelity}) and the step kept
     checks: dict[str, float] | None = None
     kept_step: int | None = None
+    # keep_best asked for, but the checks skipped: why
+    unchecked: str = ""
     # rows per length-sorted chunk of a batch's forward pass (None: whole batches)
     length_chunk: int | None = None
 
@@ -65,6 +67,7 @@ class TrainResult:
                 if self.checks
                 else ""
             )
+            + (f", {self.unchecked}" if self.unchecked else "")
         )
 
 
@@ -105,6 +108,7 @@ def learn_labels(
     settings, length_note = resolved(config.settings, model, texts, learner.reads_pairs)
     if settings.keep_best and held is None:
         raise TransencError("keep_best scores the held-back pairs: set the recipe's held_back")
+    settings, unchecked = _checks_worth_running(settings, held)
     checker = (
         # checked at the model's own input length, as it is scored after training and used,
         # not at the shorter length it may train at
@@ -154,8 +158,22 @@ def learn_labels(
         steps=fitted.steps,
         checks={str(step): value for step, value in checker.history} if checker else None,
         kept_step=checker.best_step() if checker else None,
+        unchecked=unchecked,
         length_chunk=settings.length_chunk or None,
     )
+
+
+def _checks_worth_running(settings, held: PairCorpus | None):
+    """(the settings, why the checks were dropped or ""): a Spearman over a few held-back
+    pairs is too noisy to choose weights by, so below ``min_checked_pairs`` the stage trains
+    its budget and keeps its last weights."""
+    if not settings.keep_best or held is None or len(held) >= settings.min_checked_pairs:
+        return settings, ""
+    why = (
+        f"no checks: {len(held)} held-back pairs, fewer than min_checked_pairs "
+        f"({settings.min_checked_pairs}); the last weights kept"
+    )
+    return replace(settings, keep_best=False, check_every=0, patience=0), why
 
 
 def split_held_back(
