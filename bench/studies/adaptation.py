@@ -306,11 +306,11 @@ def augmented_pairs(data: dict, output: Path, seed: int, model: str = "default")
                 seed=seed,
             )
         )
-    frame = pd.concat([_read(Path(data["pairs"])), _read(mined)])[["sentence1", "sentence2"]]
-    key = [tuple(sorted(pair)) for pair in zip(frame.sentence1, frame.sentence2, strict=True)]
-    frame[~pd.Series(key, index=range(len(frame))).duplicated().to_numpy()].to_csv(
-        output, sep="\t", index=False
+    frame = pd.concat([_read(Path(data["pairs"])), _read(mined)], ignore_index=True)
+    key = pd.Series(
+        [frozenset(pair) for pair in zip(frame.sentence1, frame.sentence2, strict=True)]
     )
+    frame.loc[~key.duplicated(), ["sentence1", "sentence2"]].to_csv(output, sep="\t", index=False)
     return str(output)
 
 
