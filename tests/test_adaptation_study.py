@@ -4,7 +4,7 @@ split into halves as domains, and the tables its records render into."""
 import pandas as pd
 
 from bench.report import adaptation, sts_genres
-from bench.studies.adaptation import augmented_pairs, prepare_genre, sts_genre_domains
+from bench.studies.adaptation import prepare_genre, sts_genre_domains
 
 
 def test_sts_sources_become_domains_split_into_disjoint_halves(mini_sts_dir, tmp_path):
@@ -23,21 +23,6 @@ def test_sts_sources_become_domains_split_into_disjoint_halves(mini_sts_dir, tmp
     # the same seeded hash: the same halves in another folder
     assert pd.read_csv(again["pairs"], sep="\t").equals(adapt)
     assert data["benchmark"] == "sts_genres" and data["adapt_pairs"] == len(adapt)
-
-
-def test_augmented_pairs_keep_the_adapt_pairs_and_add_mined_ones_once(
-    mini_sts_dir, tiny_bi, tmp_path
-):
-    name = "sts12-alpha"
-    data = prepare_genre(name, sts_genre_domains(mini_sts_dir)[name], tmp_path / "a")
-    path = augmented_pairs(data, tmp_path / "augmented.tsv", seed=1, model=str(tiny_bi))
-    pairs = pd.read_csv(path, sep="\t")
-    adapt = pd.read_csv(data["pairs"], sep="\t")
-    unordered = [frozenset(p) for p in zip(pairs.sentence1, pairs.sentence2, strict=True)]
-    assert len(set(unordered)) == len(unordered) > len(adapt)  # each pair once, more pairs
-    assert pairs.iloc[: len(adapt)].equals(adapt)  # the adapt side's pairs first, all of them
-    sentences = set(adapt.sentence1) | set(adapt.sentence2)
-    assert set(pairs.sentence1) | set(pairs.sentence2) == sentences  # no new sentence
 
 
 def _entry(domain, row, seed, bi, cross=None, fidelity=None):

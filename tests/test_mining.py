@@ -1,4 +1,5 @@
-"""From sentences to pairs: the search, the sentence files, mine-pairs, bootstrap --sentences."""
+"""From sentences to pairs: the search, the sentence files, mine-pairs, bootstrap --sentences
+and bootstrap --augment."""
 
 import gzip
 import json
@@ -79,6 +80,31 @@ def test_mined_pairs_have_no_self_pair_no_repeat_and_repeat_for_a_seed():
     )
 
 
+def test_given_pairs_lead_as_they_are_and_are_never_mined_again():
+    embeddings = unit(60, seed=2)
+    index, _ = nearest(embeddings, 1)
+    # the given pairs: each sentence's nearest neighbour, one of them reversed, and a repeat
+    first = [5, int(index[7, 0]), 9, 5]
+    second = [int(index[5, 0]), 7, 11, int(index[5, 0])]
+    given = (torch.tensor(first).numpy(), torch.tensor(second).numpy())
+    joined = mine(embeddings, neighbours=3, random_partners=1, seed=5, given=given)
+    assert joined.first[:4].tolist() == first and joined.second[:4].tolist() == second
+    assert joined.kinds[:4] == ["given"] * 4 and "given" not in joined.kinds[4:]
+    mined = {tuple(sorted(p)) for p in zip(joined.first[4:], joined.second[4:], strict=True)}
+    assert not mined & {tuple(sorted(p)) for p in zip(first, second, strict=True)}
+    alone = mine(embeddings, neighbours=3, random_partners=1, seed=5)
+    alone_pairs = {tuple(sorted(p)) for p in zip(alone.first, alone.second, strict=True)}
+    assert mined == alone_pairs - {tuple(sorted(p)) for p in zip(first, second, strict=True)}
+    # the cap takes mined pairs only; the given ones all stay
+    capped = mine(embeddings, neighbours=3, random_partners=1, seed=5, given=given, max_pairs=10)
+    assert len(capped.kinds) == 14 and capped.kinds[:4] == ["given"] * 4
+    assert torch.allclose(
+        torch.from_numpy(joined.cosines[:4]).float(),
+        (embeddings[first] * embeddings[second]).sum(dim=1),
+        atol=1e-6,
+    )
+
+
 def test_sentence_files_of_every_kind(tmp_path):
     (tmp_path / "s.txt").write_text("one\n\ntwo\none\nthree\n")
     assert read_sentences(tmp_path / "s.txt") == ["one", "two", "three"]
@@ -149,3 +175,38 @@ def test_bootstrap_from_sentences_resumes_without_mining_again(
     assert (out / "mined" / "pairs.tsv").read_bytes() == before
     with pytest.raises(TransencError, match="--pairs or --sentences, not both"):
         config("x.tsv", out, [tiny_bi], recipe=recipe, sentences=str(other))
+
+
+def test_bootstrap_augment_trains_on_its_pairs_and_the_mined_ones(
+    sentences_file, tiny_bi, tmp_path
+):
+    sentences = read_sentences(sentences_file)
+    pairs = tmp_path / "pairs.tsv"
+    given = list(zip(sentences[:-1:2], sentences[1::2], strict=False))
+    pairs.write_text("sentence1\tsentence2\n" + "".join(f"{a}\t{b}\n" for a, b in given))
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=False)
+    result = bootstrap.run(config(pairs, out, [tiny_bi], recipe=recipe, augment=True))
+    trained = read_pair_file(out / "pairs.tsv")
+    # the given pairs first, as they were; then mined pairs over the same sentences
+    assert (
+        list(zip(trained.sentence1[: len(given)], trained.sentence2[: len(given)], strict=True))
+        == given
+    )
+    assert len(trained) > len(given) and set(trained.sentences) == set(sentences[: 2 * len(given)])
+    manifest = json.loads((out / "mined" / "mine.manifest.json").read_text())
+    assert manifest["metrics"]["given_pairs"] == len(given)
+    run = json.loads((out / "run.json").read_text())
+    assert run["augment"]["pairs"] == str(pairs) and run["corpus"].endswith("mined/pairs.tsv")
+    again = bootstrap.run(config(pairs, out, [tiny_bi], recipe=recipe, augment=True))
+    assert "mined/mine" in again.stages_skipped and not again.stages_run
+    assert result.final_bi == again.final_bi
+    # other given pairs under the same run directory: refused before anything is written
+    before = (out / "mined" / "pairs.tsv").read_bytes()
+    pairs.write_text(f"sentence1\tsentence2\n{sentences[0]}\t{sentences[-1]}\n")
+    with pytest.raises(TransencError, match="different pairs to augment"):
+        bootstrap.run(config(pairs, out, [tiny_bi], recipe=recipe, augment=True))
+    assert (out / "mined" / "pairs.tsv").read_bytes() == before
+    with pytest.raises(TransencError, match="--augment mines more pairs"):
+        config("", tmp_path / "new", [tiny_bi], sentences=str(sentences_file), augment=True)
+    fails(["bootstrap", "--out", str(tmp_path / "new"), "--augment"], "--augment")

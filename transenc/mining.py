@@ -34,7 +34,7 @@ from transenc.errors import DataError, TransencError
 SENTENCE_COLUMNS = ("sentence", "text")
 DEFAULT_BLOCK_ROWS = 1024
 DEFAULT_BLOCK_COLS = 65536
-NEIGHBOUR, RANDOM = "neighbour", "random"
+NEIGHBOUR, RANDOM, GIVEN = "neighbour", "random", "given"
 SEARCHES = ("torch", "faiss")
 COSINE_CHUNK = 65536  # pairs whose cosines are computed at a time
 
@@ -167,7 +167,7 @@ def _faiss_nearest(embeddings: torch.Tensor, k: int) -> tuple[torch.Tensor, torc
 class MinedPairs:
     first: np.ndarray  # sentence positions
     second: np.ndarray
-    kinds: list[str]  # neighbour or random, per pair
+    kinds: list[str]  # given, neighbour or random, per pair
     cosines: np.ndarray
     search: str = "torch"  # which library found the neighbours
 
@@ -181,12 +181,21 @@ def mine(
     block_rows: int = DEFAULT_BLOCK_ROWS,
     block_cols: int = DEFAULT_BLOCK_COLS,
     search: str = "torch",
+    given: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> MinedPairs:
     """The pairs of the normalised ``embeddings``' rows: neighbours, then random partners, each
-    unordered pair once; ``max_pairs`` (0: all) keeps a seeded random subset in order."""
+    unordered pair once; ``max_pairs`` (0: all) keeps a seeded random subset in order.
+
+    ``given`` (row positions of pairs the mined ones join) lead the result as they are, in
+    order, and are never mined again; ``max_pairs`` caps the mined pairs only."""
     n = len(embeddings)
     found: dict[tuple[int, int], str] = {}
     check_search(search)
+    given_first, given_second = (
+        given if given is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    )
+    for i, j in zip(given_first.tolist(), given_second.tolist(), strict=True):
+        found.setdefault((min(i, j), max(i, j)), GIVEN)
     if neighbours > 0:
         index, _ = nearest(embeddings, neighbours, block_rows, block_cols, search)
         for i, row in enumerate(index.tolist()):
@@ -200,12 +209,13 @@ def mine(
         for j in partners.tolist():
             j = j + 1 if j >= i else j  # every index but i
             found.setdefault((min(i, j), max(i, j)), RANDOM)
-    pairs = list(found)
+    pairs = [pair for pair, kind in found.items() if kind != GIVEN]
     if max_pairs and len(pairs) > max_pairs:
         keep = np.sort(rng.choice(len(pairs), size=max_pairs, replace=False))
         pairs = [pairs[k] for k in keep]
-    first = np.array([a for a, _ in pairs], dtype=np.int64)
-    second = np.array([b for _, b in pairs], dtype=np.int64)
+    kinds = [GIVEN] * len(given_first) + [found[p] for p in pairs]
+    first = np.concatenate([given_first, np.array([a for a, _ in pairs], dtype=np.int64)])
+    second = np.concatenate([given_second, np.array([b for _, b in pairs], dtype=np.int64)])
     # in chunks: gathering every pair's two vectors at once would hold 2 x pairs x width floats
     cosines = np.concatenate(
         [
@@ -217,4 +227,4 @@ def mine(
         ]
         or [np.zeros(0)]
     )
-    return MinedPairs(first, second, [found[p] for p in pairs], cosines, search)
+    return MinedPairs(first, second, kinds, cosines, search)

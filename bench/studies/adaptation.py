@@ -29,9 +29,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training stage keeping the
   weights with the best held-back fidelity, no gold read) and ``transenc-capped``
   (``adapt-capped``: ``adapt-keep-best`` whose step floors stop at 20 and 7 passes over the
-  pairs, without checks under 50 held-back pairs); ``transenc-augmented``: ``adapt-capped`` on
-  the adapt side's pairs plus pairs mined from its sentences (3 neighbours and 1 random
-  partner each, by MiniLM: more distinct pairs, the same sentences).
+  pairs, without checks under 50 held-back pairs); ``transenc-augmented``: ``adapt-capped`` with
+  ``bootstrap --augment``: the adapt side's pairs plus pairs mined from their sentences (3
+  neighbours and 1 random partner each, by MiniLM: more distinct pairs, the same sentences).
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -86,10 +86,6 @@ ROW_RECIPES = {
         ("transenc-augmented", "capped"),
     )
 }
-# transenc-augmented: the adapt side's pairs and, beside them, pairs mined from its sentences
-# (each sentence with its AUGMENT_NEIGHBOURS nearest others by the start model's cosine and
-# AUGMENT_RANDOM random partners), so the loop has more distinct pairs to learn from
-AUGMENT_NEIGHBOURS, AUGMENT_RANDOM = 3, 1
 # rows whose loop starts with the SimCSE stage
 # (transenc-mined runs adapt-first with its SimCSE stage, as transenc-contrastive does)
 CONTRASTIVE_ROWS = ("transenc-contrastive", "transenc-mined", *ROW_RECIPES)
@@ -261,14 +257,12 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
     from transenc.recipe import load_recipe
 
     mined = row == "transenc-mined"
-    pairs, mining_seconds = data["pairs"], 0.0
-    if row == "transenc-augmented":
-        started = time.time()
-        pairs = augmented_pairs(data, folder.parent / f"augmented-pairs-seed{seed}.tsv", seed)
-        mining_seconds = time.time() - started
     config = bootstrap.BootstrapConfig(
-        pairs="" if mined else pairs,
+        pairs="" if mined else data["pairs"],
         sentences=data["sentences"] if mined else None,
+        # bootstrap --augment: the adapt side's pairs and, beside them, pairs mined from their
+        # sentences (3 neighbours and 1 random partner each, by the start model)
+        augment=row == "transenc-augmented",
         out=folder,
         teachers=["mpnet"] if row == "transenc-mpnet" else [],
         # the rows say whether the SimCSE stage runs, whatever the recipe's default
@@ -282,36 +276,11 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
         "recipe": config.recipe.name,
         "recipe_fingerprint": config.recipe.fingerprint(),
         "fidelity": result.fidelity,
-        "stage_seconds": round(sum(result.stage_seconds.values()) + mining_seconds, 1),
+        "stage_seconds": round(sum(result.stage_seconds.values()), 1),
     }
-    if pairs != data["pairs"]:
-        about["trained_pairs"] = len(_read(Path(pairs)))
+    if config.augment:
+        about["trained_pairs"] = len(_read(folder / "pairs.tsv"))
     return models, about
-
-
-def augmented_pairs(data: dict, output: Path, seed: int, model: str = "default") -> str:
-    """The adapt side's pairs and the pairs ``model`` mines from its sentences (each unordered
-    pair once), as one pair file at ``output``."""
-    from transenc.stages import mine
-
-    mined = output.with_suffix(".mined.tsv")
-    if not mined.is_file():
-        mine.run(
-            mine.MineConfig(
-                sentences=Path(data["sentences"]),
-                models=[model],
-                output=mined,
-                neighbours=AUGMENT_NEIGHBOURS,
-                random=AUGMENT_RANDOM,
-                seed=seed,
-            )
-        )
-    frame = pd.concat([_read(Path(data["pairs"])), _read(mined)], ignore_index=True)
-    key = pd.Series(
-        [frozenset(pair) for pair in zip(frame.sentence1, frame.sentence2, strict=True)]
-    )
-    frame.loc[~key.duplicated(), ["sentence1", "sentence2"]].to_csv(output, sep="\t", index=False)
-    return str(output)
 
 
 def done(domain: str, row: str, seed: int, benchmark: str = "adaptation") -> bool:

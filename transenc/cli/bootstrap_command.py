@@ -55,6 +55,13 @@ def bootstrap(
             help="Or plain sentences (see mine-pairs): the run mines its pairs from them first.",
         ),
     ] = None,
+    augment: Annotated[
+        bool,
+        typer.Option(
+            help="With --pairs: also mine pairs from their own sentences (--neighbours, "
+            "--random) and train on both: more distinct pairs from the same text."
+        ),
+    ] = False,
     column: ColumnOption = None,
     neighbours: NeighboursOption = DEFAULT_NEIGHBOURS,
     random: RandomOption = DEFAULT_RANDOM,
@@ -115,6 +122,7 @@ def bootstrap(
         config = bootstrap_stage.BootstrapConfig(
             pairs=pairs or "",
             sentences=str(sentences) if sentences else None,
+            augment=augment,
             sentence_column=column,
             neighbours=neighbours,
             random_partners=random,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from transenc.atomic import check_writable
-from transenc.data.readers import DEFAULT_CHUNK_PAIRS
+from transenc.data.corpus import PairCorpus
+from transenc.data.readers import DEFAULT_CHUNK_PAIRS, resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
 from transenc.errors import TransencError
@@ -37,6 +39,9 @@ class BootstrapConfig:
             bi-encoders score best on it (recorded as reading gold).
         sentences: plain sentences to mine the pairs from (instead of ``pairs``): the run's
             first stage, ``mine`` (:mod:`transenc.stages.mine`), writes ``mined/pairs.tsv``.
+        augment: with ``pairs``, the first stage also mines pairs from their own sentences and
+            the run trains on both (``mined/pairs.tsv``): more distinct pairs from the same
+            text; ``given_pairs`` keeps the corpus spec it was given.
         sentence_column, neighbours, random_partners, mine_max_pairs: how they are read and
             paired (each sentence with its nearest neighbours and random partners).
         eval_gold: the user's gold sets (files, ``NAME=FILE``, STS task names), evaluated at
@@ -59,6 +64,7 @@ class BootstrapConfig:
     select_on: str = "last"
     eval_gold: list[str] = field(default_factory=list)
     sentences: str | None = None
+    augment: bool = False
     sentence_column: str | None = None
     neighbours: int = DEFAULT_NEIGHBOURS
     random_partners: int = DEFAULT_RANDOM
@@ -75,7 +81,15 @@ class BootstrapConfig:
         self.out = Path(self.out)
         if self.out.exists() and not self.out.is_dir():
             raise TransencError(f"{self.out}: is a file, not a run directory")
-        if self.sentences is not None:
+        self.given_pairs = None
+        if self.augment:
+            if self.sentences is not None or not self.pairs:
+                raise TransencError(
+                    "--augment mines more pairs from the sentences of --pairs; give --pairs "
+                    "(with --sentences every pair is mined already)"
+                )
+            self.given_pairs, self.pairs = self.pairs, str(self.out / MINED_DIR / MINED_PAIRS)
+        elif self.sentences is not None:
             if self.pairs:
                 raise TransencError("give --pairs or --sentences, not both")
             if not Path(self.sentences).is_file():
@@ -108,6 +122,16 @@ class BootstrapConfig:
                 )
         self.teacher_kinds = [detect_kind(t) for t in self.teachers]
         self._check_label_weights()
+
+    @property
+    def mines(self) -> bool:
+        """Whether the run's first stage mines (some of) its pairs."""
+        return bool(self.sentences) or self.augment
+
+    @cached_property
+    def given_corpus(self) -> PairCorpus:
+        """``--augment``'s given pairs, read once."""
+        return resolve_corpus(self.given_pairs, self.data_dir, **self.corpus_options)
 
     def _check_label_weights(self) -> None:
         weights = self.recipe.label_weights

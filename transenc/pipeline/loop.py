@@ -38,7 +38,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     context.gold = gold_sets_of(config, benchmarks)
     context.teachers = check_models_load(config)
     state = RunState(bis=[resolve_model(m) for m in config.models])
-    if config.sentences:  # the pairs come from a first stage: mined from the sentences
+    if config.mines:  # the pairs come from a first stage: mined (from sentences, or beside pairs)
         distributed.main_first(lambda: rundir.check_sentences(config))
         for name in registry.names("before"):
             context.runner.run_step(name, context, state)

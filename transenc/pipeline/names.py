@@ -18,6 +18,7 @@ FINAL_DIR = "final"
 TEACHERS_DIR = "teachers"
 MINED_DIR = "mined"  # bootstrap --sentences: the pairs mined from them
 MINED_PAIRS = "pairs.tsv"
+GIVEN_PAIRS = "given.tsv"  # bootstrap --augment: the pairs the mined ones join
 
 
 def round_dir(number: int) -> str:

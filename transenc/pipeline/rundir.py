@@ -39,6 +39,7 @@ IDENTITY = {
     "recipe_sha256": "recipe",
     "select_on": "selection rule",
     "sentences": "sentences to mine",
+    "augment": "pairs to augment",
 }
 
 
@@ -69,6 +70,7 @@ def identity_of(config, corpus: PairCorpus) -> dict:
         "recipe_sha256": config.recipe.fingerprint(),
         "select_on": config.select_on,
         **({"sentences": sentences_identity(config)} if config.sentences else {}),
+        **({"augment": augment_identity(config)} if config.augment else {}),
     }
 
 
@@ -84,16 +86,31 @@ def sentences_identity(config) -> dict:
     }
 
 
+def augment_identity(config) -> dict:
+    """What the pairs of ``bootstrap --augment`` join and how more are mined."""
+    return {
+        "pairs": config.given_pairs,
+        "sha256": hashlib.sha256(pairs_text(config.given_corpus).encode("utf-8")).hexdigest(),
+        "neighbours": config.neighbours,
+        "random": config.random_partners,
+        "max_pairs": config.mine_max_pairs,
+    }
+
+
 def check_sentences(config) -> None:
     """Before mining writes into the run directory: the folder is new, or a run directory whose
-    pairs were mined from the same sentences the same way (unless forced)."""
+    pairs were mined from the same sentences (or given pairs) the same way (unless forced)."""
     out = config.out
     run_file = out / RUN_FILE
     if run_file.is_file():
-        previous = json.loads(run_file.read_text()).get("sentences")
-        if previous != sentences_identity(config) and not config.force:
+        key, identity = (
+            ("augment", augment_identity(config))
+            if config.augment
+            else ("sentences", sentences_identity(config))
+        )
+        if json.loads(run_file.read_text()).get(key) != identity and not config.force:
             raise TransencError(
-                f"{out}: this run directory was made with different sentences to mine (or "
+                f"{out}: this run directory was made with different {IDENTITY[key]} (or "
                 "another way of mining them); use another --out, or --force to redo"
             )
     elif not _fresh(config):
@@ -121,7 +138,7 @@ def _fresh(config) -> bool:
     """The run directory does not exist, is empty, or holds only what this run's first stage
     (mining its pairs) wrote so far."""
     out = config.out
-    own = {MINED_DIR} if config.sentences else set()
+    own = {MINED_DIR} if config.mines else set()
     return not out.exists() or all(p.name in own for p in out.iterdir())
 
 

@@ -16,13 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from transenc import objectives
+from transenc import distributed, objectives
+from transenc.atomic import write_text_atomic
+from transenc.pipeline import rundir
 from transenc.pipeline.config import selection_sets
 from transenc.pipeline.names import (
     BI_LABELS,
     BI_TARGETS,
     CONTRASTIVE_DIR,
     CROSS_LABELS,
+    GIVEN_PAIRS,
     LATE_LABELS,
     METRICS_FILE,
     MINED_DIR,
@@ -125,18 +128,23 @@ def add_rows(context, label_text: str, metrics: dict) -> None:
 
 def mine_step(context, state) -> None:
     """``bootstrap --sentences``: the corpus is mined from the sentences by every model and bi
-    teacher together (the mean of their cosines: the neighbours they agree on)."""
+    teacher together (the mean of their cosines: the neighbours they agree on). ``--augment``:
+    the given pairs (copied to ``mined/given.tsv``) and the pairs mined from their sentences."""
     config, recipe = context.config, context.recipe
-    if not config.sentences:
+    if not config.mines:
         return
     folder = context.out / MINED_DIR
+    given = folder / GIVEN_PAIRS if config.augment else None
+    if given is not None:
+        distributed.main_first(lambda: _write_given(given, config.given_corpus))
     bi_teachers = [
         t for t, k in zip(context.teachers, config.teacher_kinds, strict=True) if k == "bi"
     ]
     mine_config = mine.MineConfig(
-        sentences=Path(config.sentences),
+        sentences=Path(config.sentences) if config.sentences else None,
         models=[*state.bis, *bi_teachers],
         output=folder / MINED_PAIRS,
+        pairs=given,
         column=config.sentence_column,
         neighbours=config.neighbours,
         random=config.random_partners,
@@ -147,6 +155,12 @@ def mine_step(context, state) -> None:
         show_progress=config.show_progress,
     )
     context.runner.run_stage("mine", 0, folder, "mine", mine, mine_config)
+
+
+def _write_given(path: Path, corpus) -> None:
+    text = rundir.pairs_text(corpus)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_text_atomic(path, text)
 
 
 # --- before round 1 ----------------------------------------------------------------------------

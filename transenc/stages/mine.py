@@ -5,6 +5,11 @@ models' cosine and with ``random`` random partners (:mod:`transenc.mining`); the
 written as a TSV corpus (``sentence1``, ``sentence2``, and for reading, ``kind`` and
 ``cosine``). With several models the cosine is their mean: a sentence's neighbours are those
 the models agree on.
+
+With ``pairs`` (a pair file), the mined pairs join those: their sentences are the ones mined
+(unless ``sentences`` is given too), they lead the output as they are (kind ``given``), and no
+mined pair repeats one of them. More distinct pairs from the same text: what ``bootstrap
+--augment`` trains on.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import pandas as pd
 import torch
 
 from transenc.atomic import atomic_file, check_writable
+from transenc.data.readers import read_pair_file
 from transenc.errors import TransencError
 from transenc.mining import (
     DEFAULT_BLOCK_COLS,
     DEFAULT_BLOCK_ROWS,
+    GIVEN,
     SEARCHES,
     mine,
     read_sentences,
@@ -38,11 +45,13 @@ DEFAULT_RANDOM = 1
 
 @dataclass
 class MineConfig:
-    """Mine ``output`` (a pair TSV) from ``sentences`` with the bi-encoder(s) ``models``."""
+    """Mine ``output`` (a pair TSV) from ``sentences`` (or the sentences of ``pairs``, which
+    the mined pairs join) with the bi-encoder(s) ``models``."""
 
-    sentences: Path = input_field()
+    sentences: Path | None = input_field()
     models: list[str] = input_field()
     output: Path = output_field()
+    pairs: Path | None = input_field(None)
     column: str | None = None
     neighbours: int = DEFAULT_NEIGHBOURS
     random: int = DEFAULT_RANDOM
@@ -61,6 +70,8 @@ class MineConfig:
         check_writable(self.output, "pair file")
         if not self.models:
             raise TransencError("mine-pairs: give at least one model")
+        if self.sentences is None and self.pairs is None:
+            raise TransencError("mine-pairs: give the sentences to mine, or pairs to join")
         if self.neighbours < 0 or self.random < 0 or self.neighbours + self.random == 0:
             raise TransencError("mine-pairs: --neighbours and --random are 0 or more, not both 0")
         if self.max_pairs < 0:
@@ -86,11 +97,13 @@ class MineResult:
     seconds: float
     models: str = ""
     search: str = "torch"  # torch's blocked matmul, or FAISS (large corpora, where installed)
+    given_pairs: int = 0  # pairs joined as they were (``pairs``), counted in ``pairs``
 
     def summary(self) -> str:
+        given = f"{self.given_pairs} given, " if self.given_pairs else ""
         return (
             f"{self.output}: {self.pairs} pairs from {self.sentences} sentences "
-            f"({self.neighbour_pairs} neighbours, {self.random_pairs} random; mean cosine "
+            f"({given}{self.neighbour_pairs} neighbours, {self.random_pairs} random; mean cosine "
             f"{self.mean_cosine:.3f}; by {self.models}, {self.search} search), "
             f"{self.seconds:.0f}s"
         )
@@ -111,7 +124,7 @@ def embed(models: list[str], sentences: list[str], config: MineConfig) -> torch.
 
 def run(config: MineConfig) -> MineResult:
     started = time.time()
-    sentences = read_sentences(config.sentences, config.column)
+    sentences, given = _sentences_and_given(config)
     embeddings = embed(config.models, sentences, config)
     mined = mine(
         embeddings,
@@ -122,6 +135,7 @@ def run(config: MineConfig) -> MineResult:
         config.block_rows,
         config.block_cols,
         config.search,
+        given,
     )
     frame = pd.DataFrame(
         {
@@ -144,4 +158,20 @@ def run(config: MineConfig) -> MineResult:
         time.time() - started,
         by,
         mined.search,
+        mined.kinds.count(GIVEN),
     )
+
+
+def _sentences_and_given(config: MineConfig) -> tuple[list[str], tuple | None]:
+    """The sentences to mine and, with ``pairs``, the given pairs' positions among them."""
+    sentences = read_sentences(config.sentences, config.column) if config.sentences else []
+    if config.pairs is None:
+        return sentences, None
+    corpus = read_pair_file(config.pairs)
+    # the pairs' sentences first (as they are), then the other sentences' new ones
+    position = {text: k for k, text in enumerate(corpus.sentences)}
+    for text in sentences:
+        position.setdefault(text, len(position))
+    if len(position) < 2:
+        raise TransencError(f"{config.pairs}: holds fewer than 2 distinct sentences to mine")
+    return list(position), (corpus.index1, corpus.index2)
