@@ -210,3 +210,24 @@ def test_bootstrap_augment_trains_on_its_pairs_and_the_mined_ones(
     with pytest.raises(TransencError, match="--augment mines more pairs"):
         config("", tmp_path / "new", [tiny_bi], sentences=str(sentences_file), augment=True)
     fails(["bootstrap", "--out", str(tmp_path / "new"), "--augment"], "--augment")
+
+
+def test_a_recipe_can_augment_and_the_command_line_decides(sentences_file, tiny_bi, tmp_path):
+    from transenc.recipe import Recipe, load_recipe
+
+    recipe = tiny_recipe(rounds=1, contrastive=False).with_overrides(augment=True)
+    (tmp_path / "r.toml").write_text(recipe.to_toml())
+    assert load_recipe(tmp_path / "r.toml").augment is True
+    assert recipe.fingerprint() != recipe.with_overrides(augment=False).fingerprint()
+    assert Recipe().fingerprint() == Recipe(augment=False).fingerprint()  # old runs resume
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\na b\tc d\ne f\tg h\n")
+    augmented = config(pairs, tmp_path / "a", [tiny_bi], recipe=recipe)
+    assert augmented.augment and augmented.given_pairs == str(pairs)
+    assert augmented.pairs.endswith("mined/pairs.tsv")
+    plain = config(pairs, tmp_path / "b", [tiny_bi], recipe=recipe, augment=False)
+    assert not plain.augment and plain.pairs == str(pairs)
+    mined = config("", tmp_path / "c", [tiny_bi], recipe=recipe, sentences=str(sentences_file))
+    assert not mined.augment  # every pair is mined already
+    with pytest.raises(TransencError, match="recipe augment must be true or false"):
+        Recipe(augment="yes")

@@ -82,6 +82,7 @@ _KEYS_ADDED_LATER = {
     "cross_loss": DEFAULT_CROSS_LOSS,
     "cross_loss_params": {},
     "held_back": 0.0,
+    "augment": False,
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -121,6 +122,8 @@ class Recipe:
             after the contrastive stage if any), so that rounds do not stack fine-tunings;
             labels always come from the latest bi-encoder.
         max_pairs: train on a random sample of this many pairs, drawn with ``seed`` (``0``: all).
+        augment: a run given pairs also mines pairs from their own sentences and trains on
+            both (``bootstrap --augment``, which the command line can turn on or off).
         held_back: the share of the pairs each training stage (train-cross, train-bi,
             train-late) keeps out of its training, drawn anew from its seed; fidelity is also
             measured on them, so that a student that memorises its targets shows (``0``: off).
@@ -154,6 +157,7 @@ class Recipe:
     bi_dual_reg: dict = field(default_factory=dict)
     round_steps: list[str] = field(default_factory=lambda: list(DEFAULT_ROUND_STEPS))
     max_pairs: int = 0
+    augment: bool = False
     held_back: float = 0.0
     seed: int = 42
     label_batch_size: int = 64
@@ -212,6 +216,8 @@ class Recipe:
         self.late_label_weight = float(self.late_label_weight)
         if self.max_pairs < 0:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
+        if not isinstance(self.augment, bool):
+            raise TransencError("recipe augment must be true or false")
         if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:
             raise TransencError("recipe held_back must be a share in [0, 0.5]")
         self.held_back = float(self.held_back)

@@ -57,7 +57,7 @@ NESTED = {
     ("late", "params"): "late_loss_params",
     ("late", "label_weight"): "late_label_weight",
 }
-TOP_LEVEL = ("name", "rounds", "seed", "max_pairs", "held_back", "model_settings")
+TOP_LEVEL = ("name", "rounds", "seed", "max_pairs", "augment", "held_back", "model_settings")
 FLAT_ONLY = set(NESTED.values()) | {"contrastive_training"}
 
 

@@ -56,12 +56,14 @@ def bootstrap(
         ),
     ] = None,
     augment: Annotated[
-        bool,
+        bool | None,
         typer.Option(
+            "--augment/--no-augment",
             help="With --pairs: also mine pairs from their own sentences (--neighbours, "
-            "--random) and train on both: more distinct pairs from the same text."
+            "--random) and train on both: more distinct pairs from the same text "
+            "[default: the recipe's].",
         ),
-    ] = False,
+    ] = None,
     column: ColumnOption = None,
     neighbours: NeighboursOption = DEFAULT_NEIGHBOURS,
     random: RandomOption = DEFAULT_RANDOM,

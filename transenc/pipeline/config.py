@@ -41,7 +41,8 @@ class BootstrapConfig:
             first stage, ``mine`` (:mod:`transenc.stages.mine`), writes ``mined/pairs.tsv``.
         augment: with ``pairs``, the first stage also mines pairs from their own sentences and
             the run trains on both (``mined/pairs.tsv``): more distinct pairs from the same
-            text; ``given_pairs`` keeps the corpus spec it was given.
+            text; ``None``: the recipe's ``augment`` (moot with ``sentences``, where every pair
+            is mined). ``given_pairs`` keeps the corpus spec it was given.
         sentence_column, neighbours, random_partners, mine_max_pairs: how they are read and
             paired (each sentence with its nearest neighbours and random partners).
         eval_gold: the user's gold sets (files, ``NAME=FILE``, STS task names), evaluated at
@@ -64,7 +65,7 @@ class BootstrapConfig:
     select_on: str = "last"
     eval_gold: list[str] = field(default_factory=list)
     sentences: str | None = None
-    augment: bool = False
+    augment: bool | None = None
     sentence_column: str | None = None
     neighbours: int = DEFAULT_NEIGHBOURS
     random_partners: int = DEFAULT_RANDOM
@@ -82,6 +83,8 @@ class BootstrapConfig:
         if self.out.exists() and not self.out.is_dir():
             raise TransencError(f"{self.out}: is a file, not a run directory")
         self.given_pairs = None
+        if self.augment is None:
+            self.augment = self.recipe.augment and self.sentences is None
         if self.augment:
             if self.sentences is not None or not self.pairs:
                 raise TransencError(
