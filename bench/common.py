@@ -34,6 +34,8 @@ def arguments(description: str, extra: Callable[[argparse.ArgumentParser], None]
 def machine() -> dict:
     import torch
 
+    from transenc.precision import choose
+
     cpu = platform.processor() or platform.machine()
     if Path("/proc/cpuinfo").is_file():
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -46,7 +48,17 @@ def machine() -> dict:
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        # what precision "auto" runs in here, and why (the CPU's flags or an override)
+        "precision_auto": choose("auto").note,
     }
+
+
+def _overrides() -> str:
+    """The environment settings that change what a benchmark computes, as a command prefix."""
+    from transenc.precision import NATIVE_BF16_ENV
+
+    value = os.environ.get(NATIVE_BF16_ENV)
+    return f"{NATIVE_BF16_ENV}={shlex.quote(value)} " if value else ""
 
 
 def record(name: str, figures: dict, quick: bool = False) -> Path:
@@ -55,7 +67,7 @@ def record(name: str, figures: dict, quick: bool = False) -> Path:
     entry = {
         "benchmark": name,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": "python -m " + shlex.join([_module_name(), *sys.argv[1:]]),
+        "command": _overrides() + "python -m " + shlex.join([_module_name(), *sys.argv[1:]]),
         "quick": quick,
         "machine": machine(),
         "versions": library_versions(),

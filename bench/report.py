@@ -339,6 +339,8 @@ ADAPTATION_ORDER = (
     "transenc-cross-floor",
     "transenc-keep-best",
     "transenc-capped",
+    "transenc-augmented",
+    "transenc-mutual",
     "mpnet",
 )
 
@@ -352,7 +354,7 @@ def _adaptation_cells(entries: list[dict]):
     machines = set()
     for entry in entries:
         f = entry["figures"]
-        machines.add(entry["machine"].get("processor", "?"))
+        machines.add(_machine_name(entry["machine"]))
         for kind, sets in f["scores"].items():
             for name, metrics in sets.items():
                 primary = next(iter(metrics))
@@ -383,9 +385,11 @@ def adaptation(entries: list[dict]) -> str:
     cells, order, about, splits, machines = _adaptation_cells(entries)
     sets = list(dict.fromkeys((name, primary) for name, primary, _, _ in cells))
     header = ["method", "model", *[f"{name} ({primary})" for name, primary in sets]]
+    # bi and cross first; then any other model's (transenc-mutual's MPNet: bi-mpnet, ...)
+    kinds = list(dict.fromkeys(["bi", "cross", *(kind for _, _, _, kind in cells)]))
     rows = []
     for row in order:
-        for kind in ("bi", "cross"):
+        for kind in kinds:
             values = [cells.get((n, p, row, kind), []) for n, p in sets]
             if any(values):
                 untrained = row in ("zero-shot", "mpnet")
@@ -411,37 +415,44 @@ def _row_protocol(order: list[str], about: dict[str, dict]) -> list[str]:
     ]
 
 
+def _machine_name(machine: dict) -> str:
+    """The CPU, and what precision ``auto`` chose on it where the record says (later records)."""
+    name = machine.get("processor", "?")
+    if machine.get("precision_auto"):
+        name += f" (`auto`: {machine['precision_auto']})"
+    return name
+
+
 def _machine_line(machines: set[str], more: str) -> str:
     return (
         "\n\nMachine: "
         + "; ".join(sorted(machines))
-        + ". Precision `auto` for training (bf16 where the CPU has it); evaluation fp32."
-        + more
-        + "\n\n"
+        + ". Precision `auto` for training (bf16 where the CPU has it, unless the record says "
+        "otherwise); evaluation fp32." + more + "\n\n"
     )
 
 
 def _fidelity_table(entries: list[dict]) -> str:
     """The label-free fidelity of the runs that recorded it, one line per run."""
+    found = {
+        column
+        for entry in entries
+        for values in (entry["figures"].get("fidelity") or {}).values()
+        for column in values
+    }
+    # a model's columns together (bi, bi held-back, ...; with two models bi-1, bi-1 held-back)
+    columns = sorted(found, key=lambda c: (c.split()[0].split("-")[0] != "bi", c))
     rows = []
     for entry in entries:
         f = entry["figures"]
         for round_name, values in (f.get("fidelity") or {}).items():
             rows.append(
-                [
-                    f["domain"],
-                    f["row"],
-                    f["seed"],
-                    round_name,
-                    *[
-                        values.get(column, "")
-                        for column in ("bi", "bi held-back", "cross", "cross held-back")
-                    ],
-                ]
+                [f["domain"], f["row"], f["seed"], round_name]
+                + [values.get(column, "") for column in columns]
             )
     if not rows:
         return ""
-    header = ["domain", "row", "seed", "round", "bi", "bi held-back", "cross", "cross held-back"]
+    header = ["domain", "row", "seed", "round", *columns]
     return (
         "\n\nFidelity (label-free: Spearman of each model's scores with the targets it "
         "learnt, on its training pairs and on the pairs its stage held back):\n\n"

@@ -69,3 +69,16 @@ def test_adaptation_table_shows_rows_it_does_not_know_and_the_fidelity():
     text = adaptation(entries)
     assert "| transenc-something-new | bi | 81.00 (1 seed) |" in text
     assert "| mqp | transenc-something-new | 1 | round 1 | 0.99 | 0.98 | 0.9 | 0.8 |" in text
+
+
+def test_adaptation_table_gives_a_second_models_rows_and_its_fidelity_columns():
+    fidelity = {"round 1": {"bi-1": 0.99, "cross-2 held-back": 0.7, "bi-2": 0.98, "cross-1": 0.9}}
+    mutual = _entry("ukp", "transenc-mutual", 1, 77.0, 73.0, fidelity)
+    mutual["figures"]["scores"]["bi-mpnet"] = {"ukp": {"spearman": 79.0}}
+    mutual["machine"]["precision_auto"] = "bf16 (auto: CPU has avx512_bf16)"
+    text = adaptation([_entry("ukp", "zero-shot", 1, 76.0), mutual])
+    assert "| transenc-mutual | bi-mpnet | 79.00 (1 seed) |" in text
+    # each model's columns together, the bi-encoders' first
+    assert "| round | bi-1 | bi-2 | cross-1 | cross-2 held-back |" in text
+    assert "| ukp | transenc-mutual | 1 | round 1 | 0.99 | 0.98 | 0.9 | 0.7 |" in text
+    assert "cpu-x (`auto`: bf16 (auto: CPU has avx512_bf16))" in text

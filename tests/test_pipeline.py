@@ -503,24 +503,45 @@ def test_keep_best_ends_on_the_checked_weights_with_the_best_held_back_fidelity(
         TrainSettings(patience=2).check("bi")
 
 
-def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
+def _tiny_adapt() -> Recipe:
+    """The shipped ``adapt`` recipe's floors and checks, scaled down to a tiny model (and
+    checking its few held-back pairs, which the shipped recipe skips below 50)."""
     from transenc.recipe import load_recipe
 
     adapt = load_recipe("adapt")
-    assert adapt.bi.max_length == adapt.cross.max_length == "auto"
-    assert adapt.cross.keep_best and adapt.bi.keep_best and adapt.held_back > 0
-    # the shipped floors and checks, scaled down to a tiny model
-    # (and checks on its few held-back pairs, which the shipped recipe skips below 50)
     small = {"batch_size": 8, "epochs": 1.0, "min_steps": 8, "check_every": 4}
     small["min_checked_pairs"] = 0
-    recipe = Recipe.from_dict(
+    return Recipe.from_dict(
         {
             **adapt.to_dict(),
             "bi": {**vars(adapt.bi), **small},
             "cross": {**vars(adapt.cross), **small},
         }
     )
-    result = bootstrap.run(config(pairs_file, tmp_path / "run", [tiny_bi], recipe=recipe))
+
+
+def test_the_adapt_recipe_runs_mutual_distillation_of_two_models(
+    pairs_file, tiny_bi, tiny_bi_small, tmp_path
+):
+    result = bootstrap.run(
+        config(pairs_file, tmp_path / "run", [tiny_bi, tiny_bi_small], recipe=_tiny_adapt())
+    )
+    assert len(result.final_bi) == len(result.final_cross) == 2
+    fidelity = result.fidelity["round 1"]
+    # each model's students keep their best checked weights and report their fidelity
+    for name in ("bi-1", "bi-2", "cross-1", "cross-2"):
+        assert -1 <= fidelity[name] <= 1 and f"{name} held-back" in fidelity
+        manifest = tmp_path / "run" / "round-1" / f"train-{name}.manifest.json"
+        assert json.loads(manifest.read_text())["metrics"]["checks"]
+
+
+def test_the_adapt_recipe_runs_on_tiny_models(pairs_file, tiny_bi, tmp_path):
+    from transenc.recipe import load_recipe
+
+    adapt = load_recipe("adapt")
+    assert adapt.bi.max_length == adapt.cross.max_length == "auto"
+    assert adapt.cross.keep_best and adapt.bi.keep_best and adapt.held_back > 0
+    result = bootstrap.run(config(pairs_file, tmp_path / "run", [tiny_bi], recipe=_tiny_adapt()))
     assert result.final_bi[0].is_dir() and result.fidelity["round 1"]["bi"] > 0
     for stage in ("train-cross", "train-bi"):
         manifest = tmp_path / "run" / "round-1" / f"{stage}.manifest.json"

@@ -31,7 +31,10 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   (``adapt-capped``: ``adapt-keep-best`` whose step floors stop at 20 and 7 passes over the
   pairs, without checks under 50 held-back pairs); ``transenc-augmented``: ``adapt-capped`` with
   ``bootstrap --augment``: the adapt side's pairs plus pairs mined from their sentences (3
-  neighbours and 1 random partner each, by MiniLM: more distinct pairs, the same sentences).
+  neighbours and 1 random partner each, by MiniLM: more distinct pairs, the same sentences);
+  ``transenc-mutual``: ``adapt-capped`` with two models, all-MiniLM-L6-v2 and all-mpnet-base-v2
+  trained together (``--model default --model mpnet``: mutual distillation); MPNet's models are
+  scored as ``bi-mpnet`` and ``cross-mpnet``.
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -73,6 +76,7 @@ ROWS = (
     "transenc-keep-best",
     "transenc-capped",
     "transenc-augmented",
+    "transenc-mutual",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -84,6 +88,7 @@ ROW_RECIPES = {
         ("transenc-keep-best", "keep-best"),
         ("transenc-capped", "capped"),
         ("transenc-augmented", "capped"),
+        ("transenc-mutual", "capped"),
     )
 }
 # rows whose loop starts with the SimCSE stage
@@ -264,6 +269,7 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
         # sentences (3 neighbours and 1 random partner each, by the start model)
         augment=row == "transenc-augmented",
         out=folder,
+        models=["default", "mpnet"] if row == "transenc-mutual" else ["default"],
         teachers=["mpnet"] if row == "transenc-mpnet" else [],
         # the rows say whether the SimCSE stage runs, whatever the recipe's default
         recipe=load_recipe(ROW_RECIPES.get(row, RECIPE)).with_overrides(
@@ -272,6 +278,10 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
     )
     result = bootstrap.run(config, say=print)
     models = {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
+    if len(result.final_bi) > 1:  # transenc-mutual: MPNet's models beside MiniLM's
+        models.update(
+            {"bi-mpnet": str(result.final_bi[1]), "cross-mpnet": str(result.final_cross[1])}
+        )
     about = {
         "recipe": config.recipe.name,
         "recipe_fingerprint": config.recipe.fingerprint(),
