@@ -32,9 +32,10 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   pairs, without checks under 50 held-back pairs); ``transenc-augmented``: ``adapt-capped`` with
   ``bootstrap --augment``: the adapt side's pairs plus pairs mined from their sentences (3
   neighbours and 1 random partner each, by MiniLM: more distinct pairs, the same sentences);
-  ``transenc-mutual``: ``adapt-capped`` with two models, all-MiniLM-L6-v2 and all-mpnet-base-v2
-  trained together (``--model default --model mpnet``: mutual distillation); MPNet's models are
-  scored as ``bi-mpnet`` and ``cross-mpnet``.
+  ``transenc-mutual``: two models, all-MiniLM-L6-v2 and all-mpnet-base-v2, trained together
+  (``--model default --model mpnet``: mutual distillation) with ``adapt-mutual-probe``
+  (``adapt-capped`` with the cross-encoders' floor at 400 steps, to fit MPNet on a CPU); MPNet's
+  models are scored as ``bi-mpnet`` and ``cross-mpnet``.
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -88,7 +89,7 @@ ROW_RECIPES = {
         ("transenc-keep-best", "keep-best"),
         ("transenc-capped", "capped"),
         ("transenc-augmented", "capped"),
-        ("transenc-mutual", "capped"),
+        ("transenc-mutual", "mutual-probe"),
     )
 }
 # rows whose loop starts with the SimCSE stage
