@@ -34,7 +34,7 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   neighbours and 1 random partner each, by MiniLM: more distinct pairs, the same sentences);
   ``transenc-mutual``: two models, all-MiniLM-L6-v2 and all-mpnet-base-v2, trained together
   (``--model default --model mpnet``: mutual distillation) with ``adapt-mutual-probe``
-  (``adapt-capped`` with the cross-encoders' floor at 400 steps, to fit MPNet on a CPU); MPNet's
+  (``adapt-capped`` with step floors of 250 and 150, to fit MPNet on a CPU); MPNet's
   models are scored as ``bi-mpnet`` and ``cross-mpnet``.
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
