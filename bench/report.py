@@ -340,6 +340,7 @@ ADAPTATION_ORDER = (
     "transenc-keep-best",
     "transenc-capped",
     "transenc-augmented",
+    "transenc-augmented-even",
     "transenc-mutual",
     "mpnet",
 )

@@ -4,7 +4,7 @@ split into halves as domains, and the tables its records render into."""
 import pandas as pd
 
 from bench.report import adaptation, sts_genres
-from bench.studies.adaptation import prepare_genre, sts_genre_domains
+from bench.studies.adaptation import prepare_genre, row_config, sts_genre_domains
 
 
 def test_sts_sources_become_domains_split_into_disjoint_halves(mini_sts_dir, tmp_path):
@@ -82,3 +82,14 @@ def test_adaptation_table_gives_a_second_models_rows_and_its_fidelity_columns():
     assert "| round | bi-1 | bi-2 | cross-1 | cross-2 held-back |" in text
     assert "| ukp | transenc-mutual | 1 | round 1 | 0.99 | 0.98 | 0.9 | 0.7 |" in text
     assert "cpu-x (`auto`: bf16 (auto: CPU has avx512_bf16))" in text
+
+
+def test_the_even_augmented_row_mines_no_more_pairs_than_it_was_given(tmp_path):
+    pairs = tmp_path / "adapt_pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\na cat\ta dog\nthe sun\tthe moon\n", encoding="utf-8")
+    data = {"pairs": str(pairs), "sentences": None, "adapt_pairs": 2}
+    even = row_config(data, tmp_path / "even", 1, "transenc-augmented-even")
+    every = row_config(data, tmp_path / "every", 1, "transenc-augmented")
+    assert even.augment and even.mine_max_pairs == 2
+    assert every.augment and every.mine_max_pairs == 0
+    assert even.recipe.seed == 1 and even.recipe.contrastive

@@ -32,6 +32,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   pairs, without checks under 50 held-back pairs); ``transenc-augmented``: ``adapt-capped`` with
   ``bootstrap --augment``: the adapt side's pairs plus pairs mined from their sentences (3
   neighbours and 1 random partner each, by MiniLM: more distinct pairs, the same sentences);
+  ``transenc-augmented-even``: the same with at most as many mined pairs as given ones
+  (``--max-pairs`` set to the adapt side's pair count: a seeded subset of the mined pairs, so
+  that the user's own pairs are never outnumbered);
   ``transenc-mutual``: two models, all-MiniLM-L6-v2 and all-mpnet-base-v2, trained together
   (``--model default --model mpnet``: mutual distillation) with ``adapt-mutual-probe``
   (``adapt-capped`` with step floors of 250 and 150, to fit MPNet on a CPU); MPNet's
@@ -77,6 +80,7 @@ ROWS = (
     "transenc-keep-best",
     "transenc-capped",
     "transenc-augmented",
+    "transenc-augmented-even",
     "transenc-mutual",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
@@ -89,12 +93,15 @@ ROW_RECIPES = {
         ("transenc-keep-best", "keep-best"),
         ("transenc-capped", "capped"),
         ("transenc-augmented", "capped"),
+        ("transenc-augmented-even", "capped"),
         ("transenc-mutual", "mutual-probe"),
     )
 }
 # rows whose loop starts with the SimCSE stage
 # (transenc-mined runs adapt-first with its SimCSE stage, as transenc-contrastive does)
 CONTRASTIVE_ROWS = ("transenc-contrastive", "transenc-mined", *ROW_RECIPES)
+# rows that train on the given pairs and pairs mined from their sentences (bootstrap --augment)
+AUGMENTED_ROWS = ("transenc-augmented", "transenc-augmented-even")
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
 
@@ -256,19 +263,20 @@ def train_tsdae(sentences: str, output: Path, seed: int) -> str:
     return str(output)
 
 
-def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict, dict]:
-    """Runs the row's bootstrap; returns its final models and what the run says about itself
-    (label-free fidelity, wall time of its stages including any run it resumed)."""
+def row_config(data: dict, folder: Path, seed: int, row: str):
+    """The bootstrap a transenc row runs (a ``BootstrapConfig``), from the prepared domain."""
     from transenc import bootstrap
     from transenc.recipe import load_recipe
 
     mined = row == "transenc-mined"
-    config = bootstrap.BootstrapConfig(
+    return bootstrap.BootstrapConfig(
         pairs="" if mined else data["pairs"],
         sentences=data["sentences"] if mined else None,
         # bootstrap --augment: the adapt side's pairs and, beside them, pairs mined from their
         # sentences (3 neighbours and 1 random partner each, by the start model)
-        augment=row == "transenc-augmented",
+        augment=row in AUGMENTED_ROWS,
+        # transenc-augmented-even: no more mined pairs than given ones
+        mine_max_pairs=data["adapt_pairs"] if row == "transenc-augmented-even" else 0,
         out=folder,
         models=["default", "mpnet"] if row == "transenc-mutual" else ["default"],
         teachers=["mpnet"] if row == "transenc-mpnet" else [],
@@ -277,6 +285,14 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
             seed=seed, contrastive=row in CONTRASTIVE_ROWS
         ),
     )
+
+
+def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict, dict]:
+    """Runs the row's bootstrap; returns its final models and what the run says about itself
+    (label-free fidelity, wall time of its stages including any run it resumed)."""
+    from transenc import bootstrap
+
+    config = row_config(data, folder, seed, row)
     result = bootstrap.run(config, say=print)
     models = {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
     if len(result.final_bi) > 1:  # transenc-mutual: MPNet's models beside MiniLM's
@@ -333,7 +349,8 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
             "the adapt side's sentences"
             if row in ("simcse", "tsdae", "transenc-mined")
             else "the adapt side's unlabeled pairs"
-            + (" and pairs mined from its sentences" if row == "transenc-augmented" else "")
+            + (" and pairs mined from its sentences" if row in AUGMENTED_ROWS else "")
+            + (" (no more than the given pairs)" if row == "transenc-augmented-even" else "")
         ),
         "evaluated": f"the other side's gold ({data['split']})",
         "gold_read_in_training": "none",
