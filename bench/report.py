@@ -338,6 +338,7 @@ ADAPTATION_ORDER = (
     "transenc-mpnet",
     "transenc-cross-floor",
     "transenc-keep-best",
+    "transenc-keep-best-mpnet",
     "transenc-capped",
     "transenc-augmented",
     "transenc-augmented-even",
@@ -412,6 +413,11 @@ def _row_protocol(order: list[str], about: dict[str, dict]) -> list[str]:
         f"- `{row}`: trained on {about[row]['trained_on']}; gold read in training: "
         f"{about[row]['gold_read_in_training']}"
         + (f"; recipe `{about[row]['recipe']}`" if about[row].get("recipe") else "")
+        + (
+            f"; frozen teacher {', '.join(about[row]['teachers'])}"
+            if about[row].get("teachers")
+            else ""
+        )
         for row in order
     ]
 

@@ -93,3 +93,14 @@ def test_the_even_augmented_row_mines_no_more_pairs_than_it_was_given(tmp_path):
     assert even.augment and even.mine_max_pairs == 2
     assert every.augment and every.mine_max_pairs == 0
     assert even.recipe.seed == 1 and even.recipe.contrastive
+
+
+def test_the_teacher_row_runs_the_keep_best_recipe_with_mpnet_frozen(tmp_path):
+    pairs = tmp_path / "adapt_pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\na cat\ta dog\n", encoding="utf-8")
+    data = {"pairs": str(pairs), "sentences": None, "adapt_pairs": 1}
+    taught = row_config(data, tmp_path / "taught", 2, "transenc-keep-best-mpnet")
+    alone = row_config(data, tmp_path / "alone", 2, "transenc-keep-best")
+    assert taught.teachers == ["mpnet"] and alone.teachers == []
+    assert taught.models == alone.models == ["default"]
+    assert taught.recipe.fingerprint() == alone.recipe.fingerprint()

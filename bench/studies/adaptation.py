@@ -27,7 +27,8 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   ``bench/recipes`` with the SimCSE stage first: ``transenc-cross-floor``
   (``adapt-cross-floor``: the cross-encoder trains at least 500 steps) and
   ``transenc-keep-best`` (``adapt-keep-best``: larger budgets, each training stage keeping the
-  weights with the best held-back fidelity, no gold read) and ``transenc-capped``
+  weights with the best held-back fidelity, no gold read; ``transenc-keep-best-mpnet``: the
+  same with ``--teacher mpnet``) and ``transenc-capped``
   (``adapt-capped``: ``adapt-keep-best`` whose step floors stop at 20 and 7 passes over the
   pairs, without checks under 50 held-back pairs); ``transenc-augmented``: ``adapt-capped`` with
   ``bootstrap --augment``: the adapt side's pairs plus pairs mined from their sentences (3
@@ -78,6 +79,7 @@ ROWS = (
     "transenc-mined",
     "transenc-cross-floor",
     "transenc-keep-best",
+    "transenc-keep-best-mpnet",
     "transenc-capped",
     "transenc-augmented",
     "transenc-augmented-even",
@@ -91,6 +93,7 @@ ROW_RECIPES = {
     for row, recipe in (
         ("transenc-cross-floor", "cross-floor"),
         ("transenc-keep-best", "keep-best"),
+        ("transenc-keep-best-mpnet", "keep-best"),
         ("transenc-capped", "capped"),
         ("transenc-augmented", "capped"),
         ("transenc-augmented-even", "capped"),
@@ -102,6 +105,8 @@ ROW_RECIPES = {
 CONTRASTIVE_ROWS = ("transenc-contrastive", "transenc-mined", *ROW_RECIPES)
 # rows that train on the given pairs and pairs mined from their sentences (bootstrap --augment)
 AUGMENTED_ROWS = ("transenc-augmented", "transenc-augmented-even")
+# rows with all-mpnet-base-v2 as a frozen teacher (bootstrap --teacher mpnet)
+TEACHER_ROWS = ("transenc-mpnet", "transenc-keep-best-mpnet")
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
 
@@ -279,7 +284,7 @@ def row_config(data: dict, folder: Path, seed: int, row: str):
         mine_max_pairs=data["adapt_pairs"] if row == "transenc-augmented-even" else 0,
         out=folder,
         models=["default", "mpnet"] if row == "transenc-mutual" else ["default"],
-        teachers=["mpnet"] if row == "transenc-mpnet" else [],
+        teachers=["mpnet"] if row in TEACHER_ROWS else [],
         # the rows say whether the SimCSE stage runs, whatever the recipe's default
         recipe=load_recipe(ROW_RECIPES.get(row, RECIPE)).with_overrides(
             seed=seed, contrastive=row in CONTRASTIVE_ROWS
@@ -305,6 +310,8 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
         "fidelity": result.fidelity,
         "stage_seconds": round(sum(result.stage_seconds.values()), 1),
     }
+    if config.teachers:
+        about["teachers"] = list(config.teachers)
     if config.augment:
         about["trained_pairs"] = len(_read(folder / "pairs.tsv"))
     return models, about
