@@ -226,3 +226,26 @@ def test_mix_labels_by_hand(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == f"error: {cross}: pairs differ from those of {other}\n"
     assert not out.exists()
+
+
+def test_training_commands_check_the_pairs_a_keep_best_recipe_holds_back(tmp_path, tiny_bi):
+    words = "red blue green cat dog bird sun moon star tree".split()
+    pairs = [(a, b) for i, a in enumerate(words) for b in words[i + 1 :]]
+    first, second = zip(*pairs, strict=True)
+    scores = np.linspace(0.0, 1.0, len(pairs))
+    labels = write_labels(
+        PairCorpus.from_pairs(list(first), list(second), scores), tmp_path / "l.tsv"
+    )
+    checked = (
+        "epochs = 1\nbatch_size = 8\nlearning_rate = 1e-4\nmax_length = 8\nmin_steps = 4\n"
+        "keep_best = true\ncheck_every = 2\npatience = 2\nmin_checked_pairs = 0\n"
+    )
+    recipe = tmp_path / "checked.toml"
+    recipe.write_text(f"held_back = 0.2\n[cross]\n{checked}[bi]\n{checked}")
+    for stage in ("train-cross", "train-bi"):
+        out = tmp_path / stage
+        args = [stage, "--labels", str(labels), "--out", str(out), "-m", str(tiny_bi)]
+        result = runner.invoke(app, [*args, "--recipe", str(recipe)])
+        assert result.exit_code == 0, result.output
+        # 9 of the 45 pairs were kept out and scored at each check
+        assert "(9 pairs)" in result.output and "checks)" in result.output, result.output

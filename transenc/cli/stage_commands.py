@@ -155,6 +155,8 @@ def train_cross_command(
                 both_orders=True,
                 settings=chosen.cross,
                 seed=chosen.seed,
+                # a recipe's keep_best checks the pairs its held_back keeps out
+                held_back=chosen.held_back,
                 show_progress=True,
                 loss=chosen.cross_loss,
                 loss_params=chosen.cross_loss_params,
@@ -191,6 +193,8 @@ def train_bi_command(
                 output=out,
                 settings=chosen.bi,
                 seed=chosen.seed,
+                # a recipe's keep_best checks the pairs its held_back keeps out
+                held_back=chosen.held_back,
                 show_progress=True,
                 loss=loss or chosen.bi_loss,
                 loss_params=chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
@@ -233,6 +237,8 @@ def train_late_command(
                 output=out,
                 settings=chosen.late,
                 seed=chosen.seed,
+                # a recipe's keep_best checks the pairs its held_back keeps out
+                held_back=chosen.held_back,
                 show_progress=True,
                 loss=loss or chosen.late_loss,
                 loss_params=chosen.late_loss_params if loss in (None, chosen.late_loss) else {},
