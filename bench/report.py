@@ -467,6 +467,24 @@ def _fidelity_table(entries: list[dict]) -> str:
     )
 
 
+def _average_cell(values: list, starts: list, untrained: bool = False) -> str:
+    """A row's mean over sources; a trained row also its mean change from the start and how
+    many sources gained, stayed within 0.5 below, or fell further (the issue's bar)."""
+    from statistics import mean
+
+    if any(v is None for v in values):
+        return "(incomplete)"
+    if untrained or any(s is None for s in starts):
+        return f"{mean(values):.2f}"
+    deltas = [v - s for v, s in zip(values, starts, strict=True)]
+    up = sum(d > 0 for d in deltas)
+    level = sum(-0.5 <= d <= 0 for d in deltas)
+    return (
+        f"{mean(values):.2f} ({mean(deltas):+.2f}; {up} up, {level} within 0.5 below, "
+        f"{len(deltas) - up - level} further below)"
+    )
+
+
 def sts_genres(entries: list[dict]) -> str:
     """STS sources as domains: per source, each row's primary metric (mean over seeds) and its
     change from the start; the average over sources; each row's protocol."""
@@ -503,7 +521,7 @@ def sts_genres(entries: list[dict]) -> str:
     for row, kind in columns:
         values = [value(s, row, kind) for s in sources]
         averages.append(
-            f"{mean(values):.2f}" if all(v is not None for v in values) else "(incomplete)"
+            _average_cell(values, [start[s] for s in sources], untrained=row == "zero-shot")
         )
     rows.append(averages)
     seeds = {

@@ -58,6 +58,10 @@ def test_sts_genres_table_gives_each_source_its_change_and_the_average():
     assert "59.00 (-1.00)" in lines["sts12-b"]
     # the average over sources of the per-source means: (72 + 59) / 2
     assert "65.50" in lines["**average**"] and "65.00" in lines["**average**"]
+    # the mean change, (+2 - 1) / 2, and the sources against the 0.5 bar
+    assert "65.50 (+0.50; 1 up, 0 within 0.5 below, 1 further below)" in lines["**average**"]
+    # the cross-encoder: 66 - 70 and 58 - 60
+    assert "62.00 (-3.00; 0 up, 0 within 0.5 below, 2 further below)" in lines["**average**"]
 
 
 def test_adaptation_table_shows_rows_it_does_not_know_and_the_fidelity():
