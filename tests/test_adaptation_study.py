@@ -110,3 +110,14 @@ def test_the_teacher_row_runs_the_keep_best_recipe_with_mpnet_frozen(tmp_path, m
     assert taught.teachers == ["mpnet"] and alone.teachers == []
     assert taught.models == alone.models == ["default"]
     assert taught.recipe.fingerprint() == alone.recipe.fingerprint()
+
+
+def test_the_mined_row_runs_the_shipped_adapt_recipe_on_sentences(tmp_path):
+    sentences = tmp_path / "adapt_sentences.txt"
+    sentences.write_text("a cat\na dog\nthe sun\n", encoding="utf-8")
+    data = {"pairs": str(tmp_path / "unused.tsv"), "sentences": str(sentences), "adapt_pairs": 0}
+    mined = row_config(data, tmp_path / "mined", 3, "transenc-mined")
+    assert str(mined.sentences) == str(sentences) and not mined.augment
+    assert "unused" not in str(mined.pairs)  # it trains on what its mine stage writes
+    # the recipe a user runs (`--recipe adapt`), with its SimCSE stage, at the row's seed
+    assert mined.recipe.name == "adapt" and mined.recipe.contrastive and mined.recipe.seed == 3
