@@ -521,7 +521,9 @@ def sts_genres(entries: list[dict]) -> str:
     for row, kind in columns:
         values = [value(s, row, kind) for s in sources]
         averages.append(
-            _average_cell(values, [start[s] for s in sources], untrained=row == "zero-shot")
+            _average_cell(
+                values, [start[s] for s in sources], untrained=row in ("zero-shot", "mpnet")
+            )
         )
     rows.append(averages)
     seeds = {
