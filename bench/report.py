@@ -543,6 +543,52 @@ def sts_genres(entries: list[dict]) -> str:
     )
 
 
+def student_gap(entries: list[dict]) -> str:
+    """Each run's labels and models on its own training pairs' gold (analysis: reads gold)."""
+    columns = [
+        ("start", "model start"),
+        ("SimCSE stage", "model simcse"),
+        ("bi labels", "labels bi_labels"),
+        ("cross labels", "labels cross_labels"),
+        ("targets", "labels bi_targets"),
+        ("bi-encoder", "model bi"),
+        ("cross-encoder", "model cross"),
+        ("gap (targets - bi)", "gap"),
+    ]
+    rows, skipped, machines = [], [], set()
+    for entry in entries:
+        f = entry["figures"]
+        machines.add(_machine_name(entry["machine"]))
+        if "note" in f:
+            skipped.append(f"{f['domain']} {f['row']} seed {f['seed']} ({f['note']})")
+            continue
+        rows.append(
+            [f["domain"], f["row"], f["seed"], f["gold_pairs"]]
+            + [f.get(key, "") for _, key in columns]
+        )
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    gaps = [r[-1] for r in rows if isinstance(r[-1], int | float)]
+    summary = (
+        f"\n\nGap within 0.5 (or the bi-encoder above its targets) on {sum(g <= 0.5 for g in gaps)}"
+        f" of {len(gaps)} runs; targets below the start on "
+        f"{sum(r[8] < r[4] for r in rows if r[8] != '')} of {len(rows)}."
+        if gaps
+        else ""
+    )
+    return (
+        "Analysis only: each label file and model of a run, scored on the gold of the pairs that"
+        " run trained on (the primary metric, x100: AP for binary gold, Spearman for graded)."
+        " No run reads these labels; `python -m bench.experiments.student_gap` reads them"
+        " afterwards.\n\n"
+        + table(["domain", "row", "seed", "pairs", *[c for c, _ in columns]], rows)
+        + summary
+        + ("\n\nNot scored: " + "; ".join(skipped) if skipped else "")
+        + "\n\nMachine: "
+        + "; ".join(sorted(machines))
+        + " (evaluation fp32)."
+    )
+
+
 RENDER = {
     "distributed": distributed,
     "objectives": objectives,
@@ -562,6 +608,7 @@ GROUP_RENDER = {
     "bootstrap_quality": bootstrap_quality,
     "adaptation": adaptation,
     "sts_genres": sts_genres,
+    "student_gap": student_gap,
     "peer": peer_comparison,
 }
 TITLES = {
@@ -580,6 +627,7 @@ TITLES = {
     "adaptation": "Adapting to a domain: transenc against TSDAE and SimCSE (outside STS)",
     "sts_genres": "STS sources as domains (inductive: adapt on one half, score the other)",
     "mining_scale": "Mining pairs from sentences: time and peak memory",
+    "student_gap": "Does the student keep what its targets know? (training pairs' gold, analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }
 

@@ -3,7 +3,7 @@ split into halves as domains, and the tables its records render into."""
 
 import pandas as pd
 
-from bench.report import adaptation, sts_genres
+from bench.report import adaptation, sts_genres, student_gap
 from bench.studies.adaptation import prepare_genre, row_config, sts_genre_domains
 
 
@@ -121,3 +121,61 @@ def test_the_mined_row_runs_the_shipped_adapt_recipe_on_sentences(tmp_path):
     assert "unused" not in str(mined.pairs)  # it trains on what its mine stage writes
     # the recipe a user runs (`--recipe adapt`), with its SimCSE stage, at the row's seed
     assert mined.recipe.name == "adapt" and mined.recipe.contrastive and mined.recipe.seed == 3
+
+
+def _gap_entry(domain, seed, start, targets, bi, note=None):
+    figures = {"domain": domain, "row": "transenc-capped", "seed": seed, "gold_pairs": 40}
+    if note:
+        figures["note"] = note
+    else:
+        figures.update(
+            {"model start": start, "labels bi_targets": targets, "model bi": bi},
+            gap=round(targets - bi, 2),
+        )
+    return {"machine": {"processor": "cpu-x"}, "figures": figures}
+
+
+def test_student_gap_table_counts_runs_that_keep_their_targets():
+    text = student_gap(
+        [
+            _gap_entry("sts12-a", 1, 70.0, 72.0, 71.8),  # gap 0.2: kept
+            _gap_entry("sts12-a", 2, 70.0, 72.0, 70.5),  # gap 1.5: lost
+            _gap_entry("sts12-b", 1, 60.0, 58.0, 59.0),  # above its targets, targets below start
+            _gap_entry("ukp", 1, 0, 0, 0, note="fewer than half of the training pairs have gold"),
+        ]
+    )
+    assert "| sts12-a | transenc-capped | 2 | 40 | 70.0 |" in text
+    assert "within 0.5 (or the bi-encoder above its targets) on 2 of 3 runs" in text
+    assert "targets below the start on 1 of 3" in text
+    assert "Not scored: ukp transenc-capped seed 1 (fewer than half" in text
+
+
+def test_student_gap_matches_training_pairs_and_scores_labels_on_their_gold(tmp_path):
+    from sklearn.metrics import average_precision_score
+
+    from bench.experiments.student_gap import label_metric, training_gold
+    from transenc.data.corpus import PairCorpus
+    from transenc.labels import write_labels
+
+    quoted = 'He said "yes" twice.'  # written quoted by pandas, read back as it was
+    gold = pd.DataFrame(
+        {
+            "sentence1": [quoted, "b1", "c1", "d1", "not trained"],
+            "sentence2": ["a2", "b2", "c2", "d2", "x"],
+            "label": [1, 0, 1, 0, 1],
+        }
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    # the run trained on four of the gold pairs, one of them in the other order
+    trained = [(quoted, "a2"), ("b2", "b1"), ("c1", "c2"), ("d1", "d2")]
+    pd.DataFrame(trained, columns=["sentence1", "sentence2"]).to_csv(
+        run / "pairs.tsv", sep="\t", index=False
+    )
+    kept = training_gold(gold, run)
+    assert list(kept.sentence1) == [quoted, "b1", "c1", "d1"]
+    scores = [0.9, 0.8, 0.1, 0.2]  # ranks one positive first and one last
+    corpus = PairCorpus.from_pairs([a for a, _ in trained], [b for _, b in trained], scores)
+    labels = write_labels(corpus, tmp_path / "bi_labels.tsv")
+    expected = 100 * average_precision_score([1, 0, 1, 0], scores)
+    assert abs(label_metric(labels, kept) - expected) < 1e-9
