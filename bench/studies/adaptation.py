@@ -90,19 +90,21 @@ ROWS = (
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
 # rows that run another recipe than RECIPE (experiments of issue 24, kept under bench/recipes)
 ROW_RECIPES = {
-    row: str(Path(__file__).parents[1] / "recipes" / f"adapt-{recipe}.toml")
-    for row, recipe in (
-        ("transenc-cross-floor", "cross-floor"),
-        ("transenc-keep-best", "keep-best"),
-        ("transenc-keep-best-mpnet", "keep-best"),
-        ("transenc-capped", "capped"),
-        ("transenc-augmented", "capped"),
-        ("transenc-augmented-even", "capped"),
-        ("transenc-mutual", "mutual-probe"),
-    )
+    **{
+        row: str(Path(__file__).parents[1] / "recipes" / f"adapt-{recipe}.toml")
+        for row, recipe in (
+            ("transenc-cross-floor", "cross-floor"),
+            ("transenc-keep-best", "keep-best"),
+            ("transenc-keep-best-mpnet", "keep-best"),
+            ("transenc-capped", "capped"),
+            ("transenc-augmented", "capped"),
+            ("transenc-augmented-even", "capped"),
+            ("transenc-mutual", "mutual-probe"),
+        )
+    },
+    # the README's "your data" path: sentences in, the shipped recipe as a user runs it
+    "transenc-mined": "adapt",
 }
-# the README's "your data" path: sentences in, the shipped recipe as a user runs it
-ROW_RECIPES["transenc-mined"] = "adapt"
 # rows whose loop starts with the SimCSE stage
 CONTRASTIVE_ROWS = ("transenc-contrastive", *ROW_RECIPES)
 # rows that train on the given pairs and pairs mined from their sentences (bootstrap --augment)
