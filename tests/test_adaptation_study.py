@@ -160,22 +160,23 @@ def test_student_gap_matches_training_pairs_and_scores_labels_on_their_gold(tmp_
     quoted = 'He said "yes" twice.'  # written quoted by pandas, read back as it was
     gold = pd.DataFrame(
         {
-            "sentence1": [quoted, "b1", "c1", "d1", "not trained"],
-            "sentence2": ["a2", "b2", "c2", "d2", "x"],
-            "label": [1, 0, 1, 0, 1],
+            "sentence1": [quoted, "b1", "c1", "d1", "not trained", "b2"],
+            "sentence2": ["a2", "b2", "c2", "d2", "x", "b1"],
+            "label": [1, 0, 1, 0, 1, 0],  # the last repeats a pair in the other order
         }
     )
     run = tmp_path / "run"
     run.mkdir()
-    # the run trained on four of the gold pairs, one of them in the other order
-    trained = [(quoted, "a2"), ("b2", "b1"), ("c1", "c2"), ("d1", "d2")]
+    # the run trained on four of the gold pairs, one in the other order and one twice: each
+    # counts once
+    trained = [(quoted, "a2"), ("b2", "b1"), ("c1", "c2"), ("d1", "d2"), ("c1", "c2")]
     pd.DataFrame(trained, columns=["sentence1", "sentence2"]).to_csv(
         run / "pairs.tsv", sep="\t", index=False
     )
     kept = training_gold(gold, run)
     assert list(kept.sentence1) == [quoted, "b1", "c1", "d1"]
-    scores = [0.9, 0.8, 0.1, 0.2]  # ranks one positive first and one last
+    scores = [0.9, 0.8, 0.1, 0.2, 0.1]  # ranks one positive first and one last
     corpus = PairCorpus.from_pairs([a for a, _ in trained], [b for _, b in trained], scores)
     labels = write_labels(corpus, tmp_path / "bi_labels.tsv")
-    expected = 100 * average_precision_score([1, 0, 1, 0], scores)
+    expected = 100 * average_precision_score([1, 0, 1, 0], scores[:4])
     assert abs(label_metric(labels, kept) - expected) < 1e-9

@@ -64,7 +64,10 @@ def training_gold(frame: pd.DataFrame, run: Path) -> pd.DataFrame:
         (a, b) in trained or (b, a) in trained
         for a, b in zip(frame.sentence1, frame.sentence2, strict=True)
     ]
-    return frame[keep].drop_duplicates(["sentence1", "sentence2"])
+    kept = frame[keep]
+    # each distinct pair once, in either order (a source may repeat a pair)
+    unordered = [frozenset(p) for p in zip(kept.sentence1, kept.sentence2, strict=True)]
+    return kept[~pd.Series(unordered, index=kept.index).duplicated()]
 
 
 def label_metric(path: Path, frame: pd.DataFrame) -> float:
@@ -73,7 +76,11 @@ def label_metric(path: Path, frame: pd.DataFrame) -> float:
     for a, b, value in zip(frame.sentence1, frame.sentence2, frame[truth_column], strict=True):
         truth[a, b] = truth[b, a] = float(value)
     labels = read_labels(path)
-    known = [(k, truth[p]) for k, p in enumerate(labels.pairs) if p in truth]
+    # each distinct pair once, as the models are scored (a corpus may repeat a pair)
+    first = {}
+    for k, pair in enumerate(labels.pairs):
+        first.setdefault(frozenset(pair), (k, pair))
+    known = [(k, truth[p]) for k, p in first.values() if p in truth]
     rows = np.array([k for k, _ in known])
     y = np.array([v for _, v in known])
     return 100 * primary(y, labels.scores[rows], truth_column == "label")
