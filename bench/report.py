@@ -589,6 +589,42 @@ def student_gap(entries: list[dict]) -> str:
     )
 
 
+def student_budget(entries: list[dict]) -> str:
+    """A run's student retrained on the same targets under other budgets (analysis)."""
+    rows, machines = [], set()
+    for entry in entries:
+        f = entry["figures"]
+        machines.add(_machine_name(entry["machine"]))
+        trained = "; ".join(f"{k} {v:.2f}" for k, v in f["training_pairs_gold"].items())
+        held_out = "; ".join(f"{k} {v:.2f}" for k, v in f["held_out_gold"].items())
+        rows.append(
+            [
+                f["domain"],
+                f["row"],
+                f["seed"],
+                trained,
+                held_out,
+                f.get("fidelity", ""),
+                f.get("held_back_fidelity", ""),
+                f.get("steps", ""),
+                f.get("train_seconds", ""),
+            ]
+        )
+    rows.sort(key=lambda r: (r[0], r[1].split(" / ")[0], r[2], r[1]))
+    header = ["domain", "run / variant", "seed", "training pairs' gold", "held-out gold"]
+    header += ["fidelity", "held-back fidelity", "steps", "seconds"]
+    return (
+        "Analysis only: `train-bi` rerun from the same start on the same targets with the run's"
+        " seed, its settings changed as the variant says (`recipe`: unchanged);"
+        " `python -m bench.experiments.student_budget`. Gold is read to score, never to"
+        " train.\n\n"
+        + table(header, rows)
+        + "\n\nMachine: "
+        + "; ".join(sorted(machines))
+        + " (evaluation fp32)."
+    )
+
+
 RENDER = {
     "distributed": distributed,
     "objectives": objectives,
@@ -609,6 +645,7 @@ GROUP_RENDER = {
     "adaptation": adaptation,
     "sts_genres": sts_genres,
     "student_gap": student_gap,
+    "student_budget": student_budget,
     "peer": peer_comparison,
 }
 TITLES = {
@@ -628,6 +665,7 @@ TITLES = {
     "sts_genres": "STS sources as domains (inductive: adapt on one half, score the other)",
     "mining_scale": "Mining pairs from sentences: time and peak memory",
     "student_gap": "Does the student keep what its targets know? (training pairs' gold, analysis)",
+    "student_budget": "The same student and targets under other training budgets (analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }
 

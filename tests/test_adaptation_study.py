@@ -180,3 +180,40 @@ def test_student_gap_matches_training_pairs_and_scores_labels_on_their_gold(tmp_
     labels = write_labels(corpus, tmp_path / "bi_labels.tsv")
     expected = 100 * average_precision_score([1, 0, 1, 0], scores[:4])
     assert abs(label_metric(labels, kept) - expected) < 1e-9
+
+
+def test_student_budget_variants_change_only_what_they_name():
+    from bench.experiments.student_budget import settings_of
+
+    manifest = {"config": {"settings": {"epochs": 2.0, "min_steps": 300, "max_passes": 7}}}
+    assert settings_of(manifest, {}).min_steps == 300
+    longer = settings_of(manifest, {"min_steps": 3, "max_passes": 3})
+    assert (longer.min_steps, longer.max_passes, longer.epochs) == (900, 21, 2.0)
+    probe = settings_of(manifest, {"epochs": 4.0, "learning_rate": 4e-5, "keep_best": False})
+    assert (probe.epochs, probe.learning_rate, probe.min_steps) == (4.0, 4e-5, 300)
+
+
+def test_student_budget_recipe_variant_retrains_the_runs_own_student(pairs_file, tiny_bi, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from bench.experiments.student_budget import retrain
+    from transenc import bootstrap
+    from transenc.recipe import Recipe, TrainSettings
+
+    small = TrainSettings(epochs=1, batch_size=8, learning_rate=1e-4, max_length=16)
+    recipe = Recipe(
+        name="tiny", rounds=1, contrastive=False, seed=7, held_back=0.25, cross=small, bi=small
+    )
+    run = tmp_path / "run-seed1"
+    bootstrap.run(
+        bootstrap.BootstrapConfig(
+            pairs=str(pairs_file), out=run, models=[str(tiny_bi)], recipe=recipe
+        )
+    )
+    model, figures = retrain(run, "recipe")
+    assert model == run / "student-budget" / "recipe"
+    sentences = ["alpha beta", "gamma delta epsilon"]
+    again = SentenceTransformer(str(model)).encode(sentences)
+    trained = SentenceTransformer(str(run / "round-1" / "bi")).encode(sentences)
+    assert abs(again - trained).max() < 1e-5  # same start, targets, seed and settings
+    assert figures["held_back_fidelity"] is not None and figures["steps"] > 0
