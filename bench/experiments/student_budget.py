@@ -10,7 +10,7 @@ evaluates (``--eval-gold``), and by its label-free fidelity. ``recipe`` retrains
 override, so it says how far retraining alone moves the figures.
 
     python -m bench.experiments.student_budget runs/adapt/mqp/transenc-keep-best-mpnet-seed2 \\
-        --eval-gold runs/adapt/mqp/gold_mqp.tsv --variants recipe longer --record
+        --eval-gold runs/adapt/mqp/gold_mqp.tsv --variants recipe last-weights --record
 """
 
 from __future__ import annotations
@@ -23,13 +23,16 @@ import time
 from pathlib import Path
 
 from bench.experiments.student_gap import gold_frames, model_metrics, training_gold
+from transenc.pipeline.names import model_dir_name
 from transenc.train_settings import TrainSettings
 
 # overrides of the run's [bi] settings; every variant trains from the same start and targets
 VARIANTS = {
     "recipe": {},
-    # the floor and keep-best as they are, without stopping early: the whole budget is trained
-    "no-early-stop": {"patience": 0},
+    # the whole step floor, the last weights kept (no choice on held-back fidelity)
+    "last-weights": {"keep_best": False},
+    # three times the step floor and pass cap, the last weights kept
+    "3x-steps-last": {"min_steps": 3, "max_passes": 3, "keep_best": False},
     # issue 24's probe: 4 epochs at twice the learning rate, the last weights kept
     "4-epochs-lr4e-5": {"epochs": 4.0, "learning_rate": 4e-5, "keep_best": False},
     # three times the step floor and pass cap, keep-best on held-back fidelity as shipped
@@ -46,14 +49,17 @@ def settings_of(manifest: dict, overrides: dict) -> TrainSettings:
     return TrainSettings(**{k: v for k, v in recorded.items() if k in known})
 
 
-def retrain(run: Path, variant: str, number: int = 1) -> tuple[Path, dict]:
-    """Runs the variant's train-bi under ``run/student-budget/``; returns the model and its
-    training figures (fidelity, steps, seconds)."""
+def retrain(run: Path, variant: str, number: int = 1, index: int = 0) -> tuple[Path, dict]:
+    """Runs the variant's train-bi for model ``index`` (mutual distillation trains several)
+    under ``run/student-budget/``; returns the model and its training figures (fidelity,
+    steps, seconds)."""
     from transenc.stages import train_bi
 
-    manifest = json.loads((run / f"round-{number}" / "train-bi.manifest.json").read_text())
+    count = len(json.loads((run / "run.json").read_text())["models"])
+    name = model_dir_name("bi", index, count)
+    manifest = json.loads((run / f"round-{number}" / f"train-{name}.manifest.json").read_text())
     config = manifest["config"]
-    output = run / "student-budget" / variant
+    output = run / "student-budget" / (variant if count == 1 else f"{name}-{variant}")
     result = train_bi.run(
         train_bi.TrainBiConfig(
             model=manifest["input_paths"]["model"],
@@ -82,15 +88,20 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--eval-gold", nargs="+", required=True, help="held-out gold file(s)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument(
+        "--model-index", type=int, default=0, help="which model of a mutual run (0: the first)"
+    )
     parser.add_argument("--domains-dir", type=Path, default=Path("../shared/data/domains"))
     parser.add_argument("--sts-dir", type=Path, default=Path("../shared/data/sts"))
     parser.add_argument("--record", action="store_true", help="append each variant's figures")
     args = parser.parse_args()
     row_name, _, seed = args.run.name.rpartition("-seed")
     frames = gold_frames(args.run, args.domains_dir, args.sts_dir)
+    starts = json.loads((args.run / "run.json").read_text())["models"]
+    model_name = f" ({starts[args.model_index]})" if len(starts) > 1 else ""
     for variant in args.variants:
         started = time.time()
-        model, figures = retrain(args.run, variant)
+        model, figures = retrain(args.run, variant, index=args.model_index)
         with tempfile.TemporaryDirectory() as tmp:
             trained_on = {}
             for name, frame in frames.items():
@@ -105,7 +116,7 @@ def main() -> None:
         }
         row = {
             "domain": args.run.parent.name,
-            "row": f"{row_name} / {variant}",
+            "row": f"{row_name}{model_name} / {variant}",
             "seed": int(seed) if seed.isdigit() else None,
             "overrides": VARIANTS[variant],
             "training_pairs_gold": {k: round(v, 2) for k, v in trained_on.items()},
