@@ -9,8 +9,10 @@ bi-encoder is scored on the training pairs' gold (analysis only, as
 evaluates (``--eval-gold``), and by its label-free fidelity. ``recipe`` retrains with no
 override, so it says how far retraining alone moves the figures.
 
-    python -m bench.experiments.student_budget runs/adapt/mqp/transenc-keep-best-mpnet-seed2 \\
-        --eval-gold runs/adapt/mqp/gold_mqp.tsv --variants recipe last-weights --record
+    python -m bench.experiments.student_budget \\
+        runs/adapt/sts-genres/sts16-headlines/transenc-capped-seed2 \\
+        --eval-gold runs/adapt/sts-genres/sts16-headlines/gold_sts16-headlines.tsv \\
+        --variants 3x-steps-last --record
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from bench.experiments.student_gap import gold_frames, model_metrics, training_gold
 from transenc.pipeline.names import model_dir_name
+from transenc.recipe import DEFAULT_BI_LOSS
 from transenc.train_settings import TrainSettings
 
 # overrides of the run's [bi] settings; every variant trains from the same start and targets
@@ -68,7 +71,7 @@ def retrain(run: Path, variant: str, number: int = 1, index: int = 0) -> tuple[P
             settings=settings_of(manifest, VARIANTS[variant]),
             seed=config["seed"],
             held_back=config.get("held_back", 0.0),
-            loss=config.get("loss", "cosine-mse"),
+            loss=config.get("loss", DEFAULT_BI_LOSS),
             loss_params=config.get("loss_params", {}),
             dual_reg=config.get("dual_reg", {}),
         )
