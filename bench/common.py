@@ -42,7 +42,7 @@ def machine() -> dict:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return {
+    found = {
         "platform": platform.platform(),
         "processor": cpu,
         "cpu_count": os.cpu_count(),
@@ -51,6 +51,9 @@ def machine() -> dict:
         # what precision "auto" runs in here, and why (the CPU's flags or an override)
         "precision_auto": choose("auto").note,
     }
+    if torch.cuda.is_available():  # models ran there (transenc.device), not on the CPU
+        found["accelerator"] = torch.cuda.get_device_name(0)
+    return found
 
 
 def _overrides() -> str:

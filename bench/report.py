@@ -425,6 +425,8 @@ def _row_protocol(order: list[str], about: dict[str, dict]) -> list[str]:
 def _machine_name(machine: dict) -> str:
     """The CPU, and what precision ``auto`` chose on it where the record says (later records)."""
     name = machine.get("processor", "?")
+    if machine.get("accelerator"):  # models ran on it; the CPU fed it
+        name = f"{machine['accelerator']} beside {name}"
     if machine.get("precision_auto"):
         name += f" (`auto`: {machine['precision_auto']})"
     return name
@@ -643,6 +645,7 @@ RENDER = {
 GROUP_RENDER = {
     "bootstrap_quality": bootstrap_quality,
     "adaptation": adaptation,
+    "adaptation_gpu": adaptation,
     "sts_genres": sts_genres,
     "student_gap": student_gap,
     "student_budget": student_budget,
@@ -662,6 +665,7 @@ TITLES = {
     "distributed": "Two processes against one (torchrun, gloo, reference round)",
     "objectives": "cross -> bi objectives on cpu-fast (eval-pairs; targets and gap read gold)",
     "adaptation": "Adapting to a domain: transenc against TSDAE and SimCSE (outside STS)",
+    "adaptation_gpu": "Adapting to a domain on a GPU (the same study, models on CUDA)",
     "sts_genres": "STS sources as domains (inductive: adapt on one half, score the other)",
     "mining_scale": "Mining pairs from sentences: time and peak memory",
     "student_gap": "Does the student keep what its targets know? (training pairs' gold, analysis)",

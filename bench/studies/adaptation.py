@@ -388,6 +388,11 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--domains-dir", type=Path, default=Path("../shared/data/domains"))
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
+    parser.add_argument(
+        "--record-as",
+        help="record the domains' rows under this benchmark instead of adaptation (a GPU "
+        "machine's seeds apart from the CPU's: adaptation_gpu)",
+    )
     args = parser.parse_args()
     prepared = {d: prepare(d, args.domains_dir, args.out / d) for d in args.domains}
     if args.sts_genres is not None:
@@ -401,7 +406,7 @@ def main() -> None:
     for seed in args.seeds:
         for row in args.rows:
             for domain, data in prepared.items():
-                benchmark = data.get("benchmark", "adaptation")
+                benchmark = data.get("benchmark", args.record_as or "adaptation")
                 if row in ("zero-shot", "mpnet") and seed != args.seeds[0]:
                     continue  # no training: one seed says it all
                 if done(domain, row, seed, benchmark):
