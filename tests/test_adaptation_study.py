@@ -217,3 +217,35 @@ def test_student_budget_recipe_variant_retrains_the_runs_own_student(pairs_file,
     trained = SentenceTransformer(str(run / "round-1" / "bi")).encode(sentences)
     assert abs(again - trained).max() < 1e-5  # same start, targets, seed and settings
     assert figures["held_back_fidelity"] is not None and figures["steps"] > 0
+
+
+def test_untrained_rows_run_once_as_seed_1_and_record_as_names_the_benchmark(monkeypatch):
+    from bench.studies import adaptation
+
+    asked = []
+
+    def done(domain, row, seed, benchmark):
+        asked.append(benchmark)
+        return (domain, row, seed) == ("ukp", "mpnet", 1)
+
+    monkeypatch.setattr(adaptation, "done", done)
+    rows = ["zero-shot", "mpnet", "transenc-mutual"]
+    plan = list(adaptation.planned([2, 3], rows, {"mqp": {}, "ukp": {}}, "adaptation_gpu"))
+    assert plan == [
+        ("mqp", "zero-shot", 1),
+        ("ukp", "zero-shot", 1),
+        ("mqp", "mpnet", 1),
+        ("mqp", "transenc-mutual", 2),
+        ("ukp", "transenc-mutual", 2),
+        ("mqp", "transenc-mutual", 3),
+        ("ukp", "transenc-mutual", 3),
+    ]
+    assert set(asked) == {"adaptation_gpu"}
+
+
+def test_a_gpu_records_machine_names_the_accelerator_beside_the_cpu():
+    from bench.report import _machine_name
+
+    gpu = {"processor": "Xeon", "accelerator": "NVIDIA H200", "precision_auto": "bf16"}
+    assert _machine_name(gpu).startswith("NVIDIA H200 beside Xeon")
+    assert "NVIDIA" not in _machine_name({"processor": "Xeon"})

@@ -332,6 +332,26 @@ def done(domain: str, row: str, seed: int, benchmark: str = "adaptation") -> boo
     return False
 
 
+UNTRAINED_ROWS = ("zero-shot", "mpnet")
+
+
+def planned(seeds: list[int], rows: list[str], prepared: dict, record_as: str | None = None):
+    """(domain, row, seed) still to run, row by row over the domains (every domain gets the first
+    rows before any gets the last). An untrained row runs once, as seed 1, whichever seeds were
+    asked for: an invocation for seed 2 alone must not score the start model again."""
+    for seed in seeds:
+        for row in rows:
+            for domain, data in prepared.items():
+                benchmark = data.get("benchmark", record_as or "adaptation")
+                row_seed = 1 if row in UNTRAINED_ROWS else seed
+                if row in UNTRAINED_ROWS and seed != seeds[0]:
+                    continue
+                if done(domain, row, row_seed, benchmark):
+                    print(f"[skip] {domain} {row} seed {row_seed}: recorded")
+                    continue
+                yield domain, row, row_seed
+
+
 def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
     folder = out / domain / f"{row}-seed{seed}"
     started = time.time()
@@ -355,7 +375,7 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
         "row": row,
         "seed": seed,
         "trained_on": "none"
-        if row in ("zero-shot", "mpnet")
+        if row in UNTRAINED_ROWS
         else (
             "the adapt side's sentences"
             if row in ("simcse", "tsdae", "transenc-mined")
@@ -402,19 +422,12 @@ def main() -> None:
             parser.error(f"unknown STS source(s) {', '.join(unknown)}; known: {', '.join(genres)}")
         for name in args.sts_genres or genres:
             prepared[name] = prepare_genre(name, genres[name], args.out / "sts-genres" / name)
-    # row by row over the domains: every domain gets the first rows before any gets the last
-    for seed in args.seeds:
-        for row in args.rows:
-            for domain, data in prepared.items():
-                benchmark = data.get("benchmark", args.record_as or "adaptation")
-                if row in ("zero-shot", "mpnet") and seed != args.seeds[0]:
-                    continue  # no training: one seed says it all
-                if done(domain, row, seed, benchmark):
-                    print(f"[skip] {domain} {row} seed {seed}: recorded")
-                    continue
-                figures = run_row(domain, row, seed, data, args.out / data.get("group", ""))
-                record(benchmark, figures)
-                print(json.dumps(figures["scores"]))
+    for domain, row, seed in planned(args.seeds, args.rows, prepared, args.record_as):
+        data = prepared[domain]
+        benchmark = data.get("benchmark", args.record_as or "adaptation")
+        figures = run_row(domain, row, seed, data, args.out / data.get("group", ""))
+        record(benchmark, figures)
+        print(json.dumps(figures["scores"]))
 
 
 if __name__ == "__main__":
