@@ -13,12 +13,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-from scipy.stats import spearmanr
-from sklearn.metrics import average_precision_score
+import pandas as pd
 
+from bench.experiments.student_gap import label_metric
 from transenc.gold import BINARY, read_gold
-from transenc.labels import read_labels
 
 
 def main() -> None:
@@ -27,23 +25,15 @@ def main() -> None:
     parser.add_argument("--gold", required=True, help="a gold file holding the training pairs")
     args = parser.parse_args()
     (gold,) = read_gold(args.gold)
-    truth = {}
-    for (a, b), value in zip(gold.pairs.pairs, gold.pairs.scores, strict=True):
-        truth[a, b] = truth[b, a] = value
+    first, second = zip(*gold.pairs.pairs, strict=True)
+    column = "label" if gold.kind == BINARY else "score"
+    frame = pd.DataFrame({"sentence1": first, "sentence2": second, column: gold.pairs.scores})
+    metric = "AP" if gold.kind == BINARY else "Spearman"
     for run in args.runs:
         for path in sorted(run.glob("round-*/*_labels*.tsv")) + sorted(
             run.glob("round-*/bi_targets.tsv")
         ):
-            labels = read_labels(path)
-            known = [(k, truth[p]) for k, p in enumerate(labels.pairs) if p in truth]
-            rows = np.array([k for k, _ in known])
-            y = np.array([v for _, v in known])
-            scores = labels.scores[rows]
-            if gold.kind == BINARY:
-                value, metric = average_precision_score(y.astype(int), scores), "AP"
-            else:
-                value, metric = spearmanr(y, scores).statistic, "Spearman"
-            print(f"{path.relative_to(run.parent)}: {metric} {100 * value:.2f} ({len(y)} pairs)")
+            print(f"{path.relative_to(run.parent)}: {metric} {label_metric(path, frame):.2f}")
 
 
 if __name__ == "__main__":
