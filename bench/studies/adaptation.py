@@ -335,6 +335,12 @@ def done(domain: str, row: str, seed: int, benchmark: str = "adaptation") -> boo
 UNTRAINED_ROWS = ("zero-shot", "mpnet")
 
 
+def benchmark_of(data: dict, record_as: str | None) -> str:
+    """Where a prepared domain's rows are recorded: an STS source's own benchmark, else
+    ``--record-as`` or ``adaptation``."""
+    return data.get("benchmark", record_as or "adaptation")
+
+
 def planned(seeds: list[int], rows: list[str], prepared: dict, record_as: str | None = None):
     """(domain, row, seed) still to run, row by row over the domains (every domain gets the first
     rows before any gets the last). An untrained row runs once, as seed 1, whichever seeds were
@@ -342,7 +348,7 @@ def planned(seeds: list[int], rows: list[str], prepared: dict, record_as: str | 
     for seed in seeds:
         for row in rows:
             for domain, data in prepared.items():
-                benchmark = data.get("benchmark", record_as or "adaptation")
+                benchmark = benchmark_of(data, record_as)
                 row_seed = 1 if row in UNTRAINED_ROWS else seed
                 if row in UNTRAINED_ROWS and seed != seeds[0]:
                     continue
@@ -424,7 +430,7 @@ def main() -> None:
             prepared[name] = prepare_genre(name, genres[name], args.out / "sts-genres" / name)
     for domain, row, seed in planned(args.seeds, args.rows, prepared, args.record_as):
         data = prepared[domain]
-        benchmark = data.get("benchmark", args.record_as or "adaptation")
+        benchmark = benchmark_of(data, args.record_as)
         figures = run_row(domain, row, seed, data, args.out / data.get("group", ""))
         record(benchmark, figures)
         print(json.dumps(figures["scores"]))
