@@ -627,6 +627,52 @@ def student_budget(entries: list[dict]) -> str:
     )
 
 
+def contrastive_referee(entries: list[dict]) -> str:
+    """The SimCSE stage's move against a frozen referee's, beside its gold change (analysis)."""
+    from bench.experiments.contrastive_referee import first_gold, summary
+
+    rows, machines, figures = [], set(), []
+    for entry in entries:
+        f = entry["figures"]
+        figures.append(f)
+        machines.add(_machine_name(entry["machine"]))
+        gold = first_gold(f)
+        rows.append(
+            [
+                f["domain"],
+                f["row"],
+                f["adapt_pairs"],
+                round(f["referee_start"], 4),
+                round(f["referee_simcse"], 4),
+                f"{f['signal']:+.4f}",
+                round(f["shift"], 4),
+                gold["start"],
+                gold["simcse"],
+                f"{gold['change']:+.2f}",
+            ]
+        )
+    rows.sort(key=lambda r: (r[0], r[1]))
+    header = ["domain", "SimCSE model", "adapt pairs", "referee ~ start", "referee ~ SimCSE"]
+    header += ["signal", "shift", "gold start", "gold SimCSE", "gold change"]
+    referees = sorted({f.get("referee", "?") for f in figures})
+    lines = [f"- {k}: {v}" for k, v in summary(figures).items()]
+    return (
+        "Analysis only: on the adapt side's unlabeled pairs, the Spearman of the start model's"
+        " and the SimCSE model's cosines with a frozen referee's ("
+        + ", ".join(referees)
+        + "); signal = the change; shift = 1 - Spearman of SimCSE's cosines with the"
+        " start's. Gold (the held-out side's, x100; the first gold set of a domain) is read to"
+        " judge the signal, never by a run; `python -m bench.experiments.contrastive_referee`."
+        "\n\n"
+        + table(header, rows)
+        + "\n\nOver every model (keeping SimCSE only where the signal is not negative):\n\n"
+        + "\n".join(lines)
+        + "\n\nMachine: "
+        + "; ".join(sorted(machines))
+        + " (fp32)."
+    )
+
+
 RENDER = {
     "distributed": distributed,
     "objectives": objectives,
@@ -649,6 +695,7 @@ GROUP_RENDER = {
     "sts_genres": sts_genres,
     "student_gap": student_gap,
     "student_budget": student_budget,
+    "contrastive_referee": contrastive_referee,
     "peer": peer_comparison,
 }
 TITLES = {
@@ -670,6 +717,7 @@ TITLES = {
     "mining_scale": "Mining pairs from sentences: time and peak memory",
     "student_gap": "Does the student keep what its targets know? (training pairs' gold, analysis)",
     "student_budget": "The same student and targets under other training budgets (analysis)",
+    "contrastive_referee": "Does a referee model flag a SimCSE stage that hurt? (analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }
 
