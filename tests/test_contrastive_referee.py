@@ -15,8 +15,8 @@ def _row(signal, change):
 
 def test_summary_counts_what_keeping_simcse_on_a_non_negative_signal_would_do():
     rows = [_row(0.01, 2.0), _row(-0.02, -3.0), _row(-0.01, 1.0), _row(0.0, -1.0)]
-    result = summary(rows)
-    assert result["models"] == 4 and result["kept"] == 2
+    result = summary([*rows, dict(rows[1])])  # the same model twice counts once
+    assert result["distinct models"] == 4 and result["kept"] == 2
     assert result["mean change, SimCSE always kept"] == pytest.approx(-0.25)
     # kept: +2.0 and -1.0; the others fall back to the start (0)
     assert result["mean change, kept where signal >= 0"] == pytest.approx(0.25)

@@ -94,13 +94,19 @@ def first_gold(row: dict) -> dict:
 
 
 def summary(rows: list[dict]) -> dict:
-    """The signal against the gold change (the first gold set of each source)."""
+    """The signal against the gold change (the first gold set of each source), each distinct
+    model once: a study's SimCSE and an ``adapt`` run's SimCSE stage with the same seed are the
+    same model."""
+    distinct = {}
+    for row in rows:
+        distinct.setdefault((row.get("domain"), round(row["signal"], 6), row["shift"]), row)
+    rows = list(distinct.values())
     signal = np.array([r["signal"] for r in rows])
     shift = np.array([r["shift"] for r in rows])
     change = np.array([first_gold(r)["change"] for r in rows])
     kept = signal >= 0
     return {
-        "models": len(rows),
+        "distinct models": len(rows),
         "spearman signal~change": round(float(spearmanr(signal, change).statistic), 3),
         "spearman shift~change": round(float(spearmanr(shift, change).statistic), 3),
         "mean change, SimCSE always kept": round(float(change.mean()), 3),
