@@ -665,11 +665,11 @@ def contrastive_referee(entries: list[dict]) -> str:
         " judge the signal, never by a run; `python -m bench.experiments.contrastive_referee`."
         "\n\n"
         + table(header, rows)
-        + "\n\nOver every model (keeping SimCSE only where the signal is not negative):\n\n"
+        + "\n\nOver each distinct model (keeping SimCSE only where the signal is not negative):\n\n"
         + "\n".join(lines)
         + "\n\nMachine: "
         + "; ".join(sorted(machines))
-        + " (fp32)."
+        + " (the experiment itself computes in fp32)."
     )
 
 
