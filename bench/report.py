@@ -741,6 +741,11 @@ def render(records: dict[str, dict[str, dict]]) -> str:
         if name in records:
             parts.append(f"\n## {TITLES[name]}\n")
             parts.append(render_group(list(records[name].values())) + "\n")
+    if "adaptation" in records or "sts_genres" in records:  # derived from their records
+        from bench.studies import deploy_rule
+
+        parts.append("\n## What to deploy: the run's label-free rule judged on the study\n")
+        parts.append(deploy_rule.markdown() + "\n")
     parts.append(END)
     return "\n".join(parts)
 

@@ -5,6 +5,7 @@ import pandas as pd
 
 from bench.report import adaptation, sts_genres, student_gap
 from bench.studies.adaptation import prepare_genre, row_config, sts_genre_domains
+from transenc.recipe import load_recipe
 
 
 def test_sts_sources_become_domains_split_into_disjoint_halves(mini_sts_dir, tmp_path):
@@ -121,6 +122,44 @@ def test_the_mined_row_runs_the_shipped_adapt_recipe_on_sentences(tmp_path):
     assert "unused" not in str(mined.pairs)  # it trains on what its mine stage writes
     # the recipe a user runs (`--recipe adapt`), with its SimCSE stage, at the row's seed
     assert mined.recipe.name == "adapt" and mined.recipe.contrastive and mined.recipe.seed == 3
+
+
+def test_the_adapt_row_runs_the_shipped_recipe_as_it_is(tmp_path):
+    pairs = tmp_path / "adapt_pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\na cat\ta dog\n", encoding="utf-8")
+    data = {"pairs": str(pairs), "sentences": None, "adapt_pairs": 1}
+    shipped = row_config(data, tmp_path / "adapt", 2, "transenc-adapt")
+    expected = load_recipe("adapt").with_overrides(seed=2)
+    assert shipped.recipe.fingerprint() == expected.fingerprint()
+    assert not shipped.recipe.contrastive and shipped.recipe.start_teacher
+
+
+def test_deploy_rule_judged_on_gold_it_never_showed_the_rule():
+    from bench.studies.deploy_rule import judged, summary
+
+    def run(bi_held, cross_held, start, bi, cross):
+        fidelity = {"round 1": {"bi held-back": bi_held, "cross held-back": cross_held}}
+        scores = {"bi": {"d": {"ap": bi}}, "cross": {"d": {"ap": cross}}}
+        return judged(
+            {
+                "domain": "d",
+                "row": "r",
+                "seed": 1,
+                "fidelity": fidelity,
+                "scores": scores,
+                "start": start,
+            }
+        )
+
+    kept = run(0.90, 0.80, start=80.0, bi=78.0, cross=70.0)  # start named, and rightly
+    assert (kept["retrieval"], kept["rerank"]) == ("start", "start") and kept["retrieval_right"]
+    assert kept["bi_below_start"] and not kept["deployed_below_start"]
+    wrong = run(0.99, 0.80, start=80.0, bi=78.0, cross=70.0)  # the bi named, 2 below the start
+    assert wrong["retrieval"] == "bi" and not wrong["retrieval_right"]
+    assert wrong["rerank"] == "bi" and wrong["rerank_right"]  # 78 beats the cross's 70
+    counts = summary([kept, wrong])
+    assert counts["start model named for retrieval"] == "1 of 2"
+    assert counts["more than 0.5 below the start: the model named for retrieval"] == "1 of 2"
 
 
 def _gap_entry(domain, seed, start, targets, bi, note=None):

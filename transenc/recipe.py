@@ -83,6 +83,7 @@ _KEYS_ADDED_LATER = {
     "cross_loss_params": {},
     "held_back": 0.0,
     "augment": False,
+    "start_teacher": False,
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -130,9 +131,15 @@ class Recipe:
         label_precision: ``fp32`` (labels exact) or ``bf16`` (faster on CPUs with bfloat16
             units; labels differ in the 3rd decimal, rank agreement above 0.999).
         seed: seeds every stage (each stage derives its own from it).
+        start_teacher: each starting model, frozen, labels the corpus once (before any SimCSE
+            stage), and those labels join every bi-encoder labelling whose models are no longer
+            the start (after the SimCSE stage, in later rounds), after the teachers: the start's
+            view of the pairs stays in the cross-encoder's training labels and in the
+            bi-encoder's targets.
         label_weights: how each labelling step combines its sources (the trained models, then
-            the frozen teachers): ``equal``, ``agreement`` (in proportion to each source's mean
-            Spearman with the others; equal for two sources) or a list of fixed weights.
+            the frozen teachers, then the starting models): ``equal``, ``agreement`` (in
+            proportion to each source's mean Spearman with the others; equal for two sources)
+            or a list of fixed weights.
         model_settings: per-model changes to the training sections, for models of different
             sizes: ``{"mpnet": {"cross": {"batch_size": 16}}}`` (TOML
             ``[model_settings.mpnet.cross]``), keyed by the model as given to ``--model``.
@@ -163,6 +170,7 @@ class Recipe:
     label_batch_size: int = 64
     label_precision: str = "fp32"
     label_weights: str | list[float] = "equal"
+    start_teacher: bool = False
     model_settings: dict[str, dict[str, dict]] = field(default_factory=dict)
     contrastive_training: TrainSettings = field(default_factory=contrastive_defaults)
     cross: TrainSettings = field(default_factory=cross_defaults)
@@ -218,6 +226,8 @@ class Recipe:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if not isinstance(self.augment, bool):
             raise TransencError("recipe augment must be true or false")
+        if not isinstance(self.start_teacher, bool):
+            raise TransencError("recipe [label] start_teacher must be true or false")
         if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:
             raise TransencError("recipe held_back must be a share in [0, 0.5]")
         self.held_back = float(self.held_back)

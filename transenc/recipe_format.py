@@ -45,6 +45,7 @@ NESTED = {
     ("label", "batch_size"): "label_batch_size",
     ("label", "precision"): "label_precision",
     ("label", "weights"): "label_weights",
+    ("label", "start_teacher"): "start_teacher",
     ("cross", "loss"): "cross_loss",
     ("cross", "params"): "cross_loss_params",
     ("cross", "label_map"): "label_map",

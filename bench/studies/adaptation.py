@@ -41,6 +41,8 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   (``--model default --model mpnet``: mutual distillation) with ``adapt-mutual-probe``
   (``adapt-capped`` with step floors of 250 and 150, to fit MPNet on a CPU); MPNet's
   models are scored as ``bi-mpnet`` and ``cross-mpnet``.
+- ``transenc-adapt``: ``bootstrap --recipe adapt`` on the adapt side's pairs, the recipe exactly
+  as shipped (issue 40: no SimCSE stage, the start model a teacher of every round).
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -85,6 +87,7 @@ ROWS = (
     "transenc-augmented",
     "transenc-augmented-even",
     "transenc-mutual",
+    "transenc-adapt",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -104,9 +107,16 @@ ROW_RECIPES = {
     },
     # the README's "your data" path: sentences in, the shipped recipe as a user runs it
     "transenc-mined": "adapt",
+    # the shipped recipe on the given pairs, exactly as shipped (its own SimCSE setting)
+    "transenc-adapt": "adapt",
 }
+# rows that run their recipe's own SimCSE setting rather than the row's
+AS_SHIPPED_ROWS = ("transenc-adapt",)
 # rows whose loop starts with the SimCSE stage
-CONTRASTIVE_ROWS = ("transenc-contrastive", *ROW_RECIPES)
+CONTRASTIVE_ROWS = (
+    "transenc-contrastive",
+    *(row for row in ROW_RECIPES if row not in AS_SHIPPED_ROWS),
+)
 # rows that train on the given pairs and pairs mined from their sentences (bootstrap --augment)
 AUGMENTED_ROWS = ("transenc-augmented", "transenc-augmented-even")
 # rows with all-mpnet-base-v2 as a frozen teacher (bootstrap --teacher mpnet)
@@ -289,9 +299,11 @@ def row_config(data: dict, folder: Path, seed: int, row: str):
         out=folder,
         models=["default", "mpnet"] if row == "transenc-mutual" else ["default"],
         teachers=["mpnet"] if row in TEACHER_ROWS else [],
-        # the rows say whether the SimCSE stage runs, whatever the recipe's default
+        # the rows say whether the SimCSE stage runs, whatever the recipe's default, except
+        # those that run the recipe as shipped
         recipe=load_recipe(ROW_RECIPES.get(row, RECIPE)).with_overrides(
-            seed=seed, contrastive=row in CONTRASTIVE_ROWS
+            seed=seed,
+            contrastive=None if row in AS_SHIPPED_ROWS else row in CONTRASTIVE_ROWS,
         ),
     )
 

@@ -152,6 +152,8 @@ def bootstrap(
         values = ", ".join(f"{name} {value:.4f}" for name, value in row.items())
         typer.echo(f"fidelity (label-free), {label}: {values}")
     typer.echo(f"report: {result.report}")
+    for choice in result.deploy:  # the last word: what to use, from label-free signals
+        typer.echo(choice.line())
 
 
 def with_gains(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:

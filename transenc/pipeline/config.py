@@ -164,6 +164,8 @@ class BootstrapResult:
     fidelity: dict[str, dict[str, float]] = field(default_factory=dict)
     # wall time of every stage, from this invocation or the one that ran it before a resume
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # what to deploy, per trained model (transenc.pipeline.deploy), from label-free signals
+    deploy: list = field(default_factory=list)
 
 
 def check_models_load(config: BootstrapConfig) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from transenc import distributed, evaluate
 from transenc.models import resolve_model
-from transenc.pipeline import registry, rundir
+from transenc.pipeline import deploy, registry, rundir
 from transenc.pipeline.config import (
     BootstrapConfig,
     BootstrapResult,
@@ -64,12 +64,24 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         lambda: rundir.publish_final(out, selected, context.count)
     )
     fidelity = distributed.main_first(lambda: write_fidelity(out, recipe.rounds, context.count))
+    choices = distributed.main_first(
+        lambda: deploy.recommend(out, fidelity, selected, final_bi, final_cross, config.models)
+    )
     report = distributed.main_first(
         lambda: write_report(
-            config, corpus, context.table, selected, scores, context.runner, protocol, fidelity
+            config,
+            corpus,
+            context.table,
+            selected,
+            scores,
+            context.runner,
+            protocol,
+            fidelity,
+            choices,
         )
     )
     say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
+
     runner = context.runner
     return BootstrapResult(
         out,
@@ -84,6 +96,7 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         protocol,
         fidelity,
         dict(runner.seconds),
+        choices,
     )
 
 

@@ -28,3 +28,9 @@ def round_dir(number: int) -> str:
 def model_dir_name(kind: str, index: int, count: int) -> str:
     """``bi`` for a single model, ``bi-1``, ``bi-2``, ... in mutual distillation."""
     return kind if count == 1 else f"{kind}-{index + 1}"
+
+
+def start_teacher_name(index: int, count: int) -> str:
+    """A starting model as a frozen label source (recipe ``start_teacher``): ``start`` for a
+    single model, ``start-1``, ``start-2``, ... in mutual distillation."""
+    return "start" if count == 1 else f"start-{index + 1}"

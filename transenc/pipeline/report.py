@@ -8,7 +8,7 @@ from pathlib import Path
 from transenc import evaluate
 from transenc.atomic import write_text_atomic
 from transenc.overlap import markdown as overlap_markdown
-from transenc.pipeline import fidelity
+from transenc.pipeline import deploy, fidelity
 from transenc.pipeline.names import PLOT_FILE, RECIPE_FILE, REPORT_FILE
 from transenc.report_plot import plot_rounds
 
@@ -57,9 +57,18 @@ def write_fidelity(out: Path, rounds: int, count: int) -> dict:
 
 
 def write_report(
-    config, corpus, table, selected, dev_scores, runner, protocol, fidelity_table=None
+    config,
+    corpus,
+    table,
+    selected,
+    dev_scores,
+    runner,
+    protocol,
+    fidelity_table=None,
+    choices=(),
 ) -> Path:
     lines = _header(config, corpus, selected, dev_scores, runner)
+    lines += deploy.markdown(list(choices))
     if table:
         lines += ["## Scores x100 per round", "", evaluate.markdown_table(table), ""]
         lines += [

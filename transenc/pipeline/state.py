@@ -50,6 +50,10 @@ class RunContext:
         default_factory=lambda: {"bi": {}, "cross": {}}
     )
     initial_bis: list[str] = field(default_factory=list)
+    # the models as the user gave them (before any SimCSE stage), and their own label files
+    # where the recipe keeps them as teachers (start_teacher)
+    start_bis: list[str] = field(default_factory=list)
+    start_labels: dict[str, Path] = field(default_factory=dict)
     table: dict[str, dict[str, float]] = field(default_factory=dict)
     dev_scores: dict[int, float] = field(default_factory=dict)
 

@@ -1,7 +1,8 @@
 """The shipped steps of a bootstrap run, each registered once (:mod:`.registry`).
 
 Before round 1 (phase ``start``): ``eval-start`` scores the starting models, ``label-teacher``
-has each frozen teacher label the corpus once, ``contrastive`` runs SimCSE. A round (phase
+has each frozen teacher label the corpus once, ``label-start`` has each starting model, frozen,
+label it once (the recipe's ``start_teacher``), ``contrastive`` runs SimCSE. A round (phase
 ``round``, the recipe's ``[round] steps``): ``label-bi``, ``train-cross``, ``label-cross``,
 ``mix-labels``, ``train-bi``, and ERNIE-Search's cascade ``train-late``, ``label-late``. After
 every round (phase ``after``): ``eval``.
@@ -33,6 +34,7 @@ from transenc.pipeline.names import (
     START_DIR,
     TEACHERS_DIR,
     model_dir_name,
+    start_teacher_name,
 )
 from transenc.pipeline.registry import Step, register
 from transenc.stages import (
@@ -63,7 +65,7 @@ def label_with(context, step, number, folder, kind, models, output, extra=None, 
         batch_size=recipe.label_batch_size,
         precision=recipe.label_precision,
         show_progress=context.config.show_progress,
-        extra_labels=dict(context.teacher_labels.get(kind, {}) if extra is None else extra),
+        extra_labels=dict(_teachers_of(context, kind, models) if extra is None else extra),
         weights=recipe.label_weights if weights is None else weights,
         source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
         chunk_pairs=context.config.label_chunk_pairs,
@@ -71,6 +73,15 @@ def label_with(context, step, number, folder, kind, models, output, extra=None, 
     )
     context.runner.run_stage(step, number, folder, f"label-{kind}", label, config)
     return output
+
+
+def _teachers_of(context, kind: str, models) -> dict:
+    """The frozen label sources of a ``kind`` labelling by ``models``: the teachers, and the
+    starting models' own labels wherever the models labelling are no longer the start."""
+    teachers = dict(context.teacher_labels.get(kind, {}))
+    if kind == "bi" and list(models) != context.start_bis:
+        teachers.update(context.start_labels)
+    return teachers
 
 
 def train_each(context, state, step, kind, module, make_config) -> list[str]:
@@ -205,6 +216,34 @@ def label_teacher(context, state) -> None:
         )
         context.runner.run_stage("label-teacher", 0, folder, f"label-{name}", label, config)
         context.teacher_labels[kind][name] = output
+
+
+def label_start(context, state) -> None:
+    """The recipe's ``start_teacher``: each starting model, frozen, labels the corpus once, so
+    that a SimCSE stage or an earlier round that moved the models away from what the user
+    started with does not take the start's view out of the labels. Skipped where no labelling
+    could differ from the start's (one round, no SimCSE stage: round 1's models are the start)."""
+    context.start_bis = list(state.bis)
+    recipe = context.recipe
+    if not recipe.start_teacher or not (recipe.contrastive or recipe.rounds > 1):
+        return
+    folder = context.out / TEACHERS_DIR
+    for k, model in enumerate(state.bis):
+        name = start_teacher_name(k, context.count)
+        output = folder / f"{name}.bi_labels.tsv"
+        config = label.LabelConfig(
+            models=[model],
+            pairs=str(context.pairs),
+            output=output,
+            kind="bi",
+            batch_size=recipe.label_batch_size,
+            precision=recipe.label_precision,
+            show_progress=context.config.show_progress,
+            chunk_pairs=context.config.label_chunk_pairs,
+            cache_sentences=context.config.cache_sentences,
+        )
+        context.runner.run_stage("label-start", 0, folder, f"label-{name}", label, config)
+        context.start_labels[name] = output
 
 
 def contrastive_step(context, state) -> None:
@@ -395,6 +434,7 @@ for _step in (
     Step("mine", "before", mine_step),
     Step("eval-start", "start", eval_start),
     Step("label-teacher", "start", label_teacher),
+    Step("label-start", "start", label_start),
     Step("contrastive", "start", contrastive_step),
     Step("label-bi", "round", label_bi, gives=("bi_labels",)),
     Step("train-cross", "round", train_cross_step, ("bi_labels",), ("crosses",)),

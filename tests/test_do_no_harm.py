@@ -1,0 +1,103 @@
+"""Issue 40: the start model stays a teacher, and the run says what to deploy."""
+
+import json
+
+import numpy as np
+import pytest
+from test_bootstrap import config, tiny_recipe
+from test_teachers import own_labels
+
+from transenc import bootstrap
+from transenc.labels import read_labels
+from transenc.pipeline import deploy
+from transenc.recipe import Recipe, load_recipe
+
+
+def test_start_labels_join_the_labels_once_the_models_moved(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=2, contrastive=True, start_teacher=True)
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    start_file = out / "teachers" / "start.bi_labels.tsv"
+    start = read_labels(start_file).scores
+    # the start's labels are the untrained model's cosines, computed here independently
+    np.testing.assert_allclose(
+        start, own_labels(tiny_bi, out / "pairs.tsv", tmp_path / "s.tsv").scores, atol=1e-6
+    )
+    for r in (1, 2):  # SimCSE moved the model before round 1, training before round 2
+        rdir = out / f"round-{r}"
+        model = read_labels(rdir / "bi_labels.bi.tsv").scores
+        combined = read_labels(rdir / "bi_labels.tsv").scores
+        np.testing.assert_allclose(combined, (model + start) / 2, atol=1e-6)
+        assert not np.allclose(model, start)
+    assert "teachers/label-start" in result.stages_run
+
+
+def test_start_labels_mixed_into_the_targets(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=True, start_teacher=True, cross_label_weight=0.5)
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    rdir = out / "round-1"
+    start = read_labels(out / "teachers" / "start.bi_labels.tsv").scores
+    simcse = read_labels(rdir / "bi_labels.bi.tsv").scores
+    cross = read_labels(rdir / "cross_labels.tsv").scores
+    targets = read_labels(rdir / "bi_targets.tsv").scores
+    np.testing.assert_allclose(targets, 0.5 * cross + 0.25 * simcse + 0.25 * start, atol=1e-5)
+
+
+def test_no_start_labels_where_the_models_are_the_start(pairs_file, tiny_bi, tmp_path):
+    # one round, no SimCSE stage: round 1's labels already are the start's; nothing is added
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=False, start_teacher=True)
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    assert not (out / "teachers").exists()
+    assert not list((out / "round-1").glob("bi_labels.*.tsv"))
+    assert not any("label-start" in s for s in result.stages_run)
+
+
+def test_start_teacher_is_a_label_key_and_off_unless_asked():
+    assert Recipe().start_teacher is False
+    adapt = load_recipe("adapt")
+    assert adapt.start_teacher is True and adapt.contrastive is False
+    assert "start_teacher = true" in adapt.to_toml()
+    # a recipe made before the key existed keeps its fingerprint (resumable runs)
+    assert Recipe().fingerprint() == Recipe(start_teacher=False).fingerprint()
+    assert Recipe().fingerprint() != Recipe(start_teacher=True).fingerprint()
+    with pytest.raises(Exception, match="start_teacher"):
+        Recipe.from_dict({"format": 2, "label": {"start_teacher": "yes"}})
+
+
+@pytest.mark.parametrize(
+    ("row", "retrieval", "rerank", "start_kept"),
+    [
+        ({"bi held-back": 0.97, "cross held-back": 0.90}, "final/bi", "final/bi", False),
+        ({"bi held-back": 0.96, "cross held-back": 0.98}, "final/bi", "final/cross", False),
+        ({"bi held-back": 0.97, "cross held-back": 0.96}, "final/bi", "final/bi", False),
+        ({"bi held-back": 0.91, "cross held-back": 0.97}, "default", "final/cross", True),
+        ({"bi held-back": 0.91, "cross held-back": 0.80}, "default", "default", True),
+    ],
+)
+def test_deploy_rule(row, retrieval, rerank, start_kept):
+    choice = deploy.choose(row, 1, 0, "final/bi", "final/cross", "default")
+    assert (choice.retrieval, choice.rerank, choice.start_kept) == (retrieval, rerank, start_kept)
+    if start_kept:
+        assert choice.line().startswith("deploy: the start model default (nothing here beat it)")
+    else:
+        assert choice.line().startswith("deploy: final/bi for retrieval")
+
+
+def test_deploy_without_held_back_pairs_says_unchecked():
+    choice = deploy.choose({"bi": 0.99}, 1, 0, "final/bi", "final/cross", "default")
+    assert not choice.checked and choice.rerank == "final/cross" and "unchecked" in choice.line()
+
+
+def test_a_run_ends_with_its_deploy_line(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25)
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    (choice,) = result.deploy
+    row = result.fidelity["round 1"]
+    assert choice.start_kept == (row["bi held-back"] < deploy.FIDELITY_FLOOR)
+    assert choice.retrieval == (str(tiny_bi) if choice.start_kept else str(out / "final" / "bi"))
+    record = json.loads((out / deploy.DEPLOY_FILE).read_text())
+    assert record["models"][0]["line"] == choice.line()
+    assert choice.line() in result.report.read_text()

@@ -1,0 +1,119 @@
+"""What to deploy: the run's last line, chosen from label-free signals only.
+
+A user adapting to their own text usually has no gold to check the result, so the run says
+which model to use for retrieval and which to rerank with, and names the model they started
+with where the signals do not support a trained one. The rule reads the selected round's
+held-back fidelity (:mod:`transenc.pipeline.fidelity`: the Spearman of a model's scores with its
+targets on pairs its stage kept out of training), never a gold label:
+
+- retrieval: the trained bi-encoder where it holds at least ``FIDELITY_FLOOR`` of its targets on
+  pairs it never saw; otherwise the start model ("nothing here beat it": a student that does
+  not carry its targets to unseen pairs has changed in ways nothing vouches for);
+- reranking: the trained cross-encoder where it holds at least ``FIDELITY_FLOOR`` on its
+  held-back pairs and at least as much as the bi-encoder chosen above; otherwise the cosine of
+  the retrieval model (a cross-encoder that fits its training pairs better than unseen ones has
+  memorised them, and measured on the adaptation study it then ranks below its bi-encoder).
+
+Without held-back pairs (recipe ``held_back = 0``) there is no signal: the trained models are
+named, with the word that nothing checked them. Written to ``deploy.json`` and the report.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from transenc.atomic import write_text_atomic
+from transenc.pipeline.names import model_dir_name
+
+DEPLOY_FILE = "deploy.json"
+# fixed before the study was scored (bench/studies/deploy_rule.py shows how often it chose right)
+FIDELITY_FLOOR = 0.95
+
+
+@dataclass
+class Choice:
+    """One model's recommendation: paths (or the start model as given) and why."""
+
+    retrieval: str
+    rerank: str
+    reason: str
+    start_kept: bool = False  # the start model is what to use for retrieval
+    checked: bool = True  # whether any held-back signal was there to read
+
+    def line(self) -> str:
+        if self.start_kept:
+            use = f"deploy: the start model {self.retrieval} (nothing here beat it)"
+        else:
+            use = f"deploy: {self.retrieval} for retrieval"
+        rerank = "its cosine" if self.rerank == self.retrieval else self.rerank
+        return f"{use}; rerank with {rerank} ({self.reason})"
+
+
+def choose(row: dict, count: int, k: int, final_bi: Path, final_cross: Path, start: str) -> Choice:
+    """The rule above for model ``k`` of ``count``, from the selected round's fidelity ``row``."""
+    bi_held = row.get(f"{model_dir_name('bi', k, count)} held-back")
+    cross_held = row.get(f"{model_dir_name('cross', k, count)} held-back")
+    if bi_held is None:
+        return Choice(
+            str(final_bi),
+            str(final_cross),
+            "unchecked: the recipe kept no pairs back (held_back), so no label-free signal; "
+            "check both on gold",
+            checked=False,
+        )
+    floor = FIDELITY_FLOOR
+    if bi_held < floor:
+        retrieval, why = start, f"the bi-encoder held {bi_held:.3f} < {floor} on unseen pairs"
+    else:
+        retrieval, why = str(final_bi), f"bi-encoder held-back fidelity {bi_held:.3f}"
+    if cross_held is not None and cross_held >= floor and cross_held >= bi_held:
+        return Choice(
+            retrieval,
+            str(final_cross),
+            f"{why}; cross-encoder {cross_held:.3f}",
+            start_kept=retrieval == start,
+        )
+    cross_note = "no cross-encoder signal" if cross_held is None else f"{cross_held:.3f}"
+    return Choice(
+        retrieval,
+        retrieval,
+        f"{why}; the cross-encoder held {cross_note} on pairs it never saw, below "
+        f"{'the bi-encoder' if cross_held is not None and cross_held >= floor else floor}",
+        start_kept=retrieval == start,
+    )
+
+
+def recommend(
+    out: Path,
+    fidelity: dict,
+    selected: int,
+    final_bi: list[Path],
+    final_cross: list[Path],
+    starts: list[str],
+) -> list[Choice]:
+    """One choice per trained model, written to ``out/deploy.json``."""
+    row = fidelity.get(f"round {selected}", {})
+    count = len(final_bi)
+    choices = [choose(row, count, k, final_bi[k], final_cross[k], starts[k]) for k in range(count)]
+    record = {"rule": __doc__.split("\n\n")[1], "floor": FIDELITY_FLOOR, "round": selected}
+    record["models"] = [asdict(c) | {"line": c.line()} for c in choices]
+    write_text_atomic(out / DEPLOY_FILE, json.dumps(record, indent=2) + "\n")
+    return choices
+
+
+def markdown(choices: list[Choice]) -> list[str]:
+    if not choices:
+        return []
+    return [
+        "## What to deploy (label-free)",
+        "",
+        *[f"- {c.line()}" for c in choices],
+        "",
+        f"The rule: a trained model is named where it holds at least {FIDELITY_FLOOR} of its "
+        "targets (Spearman) on the pairs its stage kept out of training, and the cross-encoder "
+        "only where it holds as much as the bi-encoder; otherwise the start model (retrieval) "
+        "or the retrieval model's cosine (reranking). No gold label is read.",
+        "",
+    ]
