@@ -101,3 +101,16 @@ def test_a_run_ends_with_its_deploy_line(pairs_file, tiny_bi, tmp_path):
     record = json.loads((out / deploy.DEPLOY_FILE).read_text())
     assert record["models"][0]["line"] == choice.line()
     assert choice.line() in result.report.read_text()
+
+
+def test_bi_encoder_can_train_from_the_start_model_after_simcse(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=True, start_teacher=True, bi_round_start="start")
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    bi = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
+    cross = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())
+    # SimCSE shaped the labels (the cross-encoder starts from it) but not the bi-encoder's weights
+    assert bi["input_paths"]["model"] == str(tiny_bi)
+    assert cross["input_paths"]["model"] == str(out / "contrastive" / "bi")
+    with pytest.raises(Exception, match="round_start"):
+        Recipe(bi_round_start="simcse")

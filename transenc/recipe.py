@@ -49,9 +49,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 LABEL_MAPS = ("clip", "minmax")
-# where each round's bi-encoder training starts: the previous round's bi-encoder (published) or
-# the run's starting bi-encoder (after the contrastive stage, if any)
-BI_ROUND_STARTS = ("previous", "initial")
+# where each round's bi-encoder training starts: the previous round's bi-encoder (published),
+# the run's starting bi-encoder after the contrastive stage (initial), or the model the user
+# gave, before any contrastive stage (start)
+BI_ROUND_STARTS = ("previous", "initial", "start")
 # the cross -> bi objective of the published method (the others: transenc.stages.train_bi)
 DEFAULT_BI_LOSS = "cosine-mse"
 # bi -> cross: binary cross-entropy on the mapped cosines, as published
@@ -120,8 +121,10 @@ class Recipe:
             what it needs from the steps before it.
         bi_round_start: each round trains the bi-encoder from the ``previous`` round's
             bi-encoder (as published) or from the ``initial`` one (the run's starting bi-encoder,
-            after the contrastive stage if any), so that rounds do not stack fine-tunings;
-            labels always come from the latest bi-encoder.
+            after the contrastive stage if any), so that rounds do not stack fine-tunings, or
+            from the ``start`` (the model as given, before any contrastive stage: SimCSE then
+            only shapes the labels, never the weights handed over); labels always come from the
+            latest bi-encoder.
         max_pairs: train on a random sample of this many pairs, drawn with ``seed`` (``0``: all).
         augment: a run given pairs also mines pairs from their own sentences and trains on
             both (``bootstrap --augment``, which the command line can turn on or off).

@@ -42,7 +42,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   (``adapt-capped`` with step floors of 250 and 150, to fit MPNet on a CPU); MPNet's
   models are scored as ``bi-mpnet`` and ``cross-mpnet``.
 - ``transenc-adapt``: ``bootstrap --recipe adapt`` on the adapt side's pairs, the recipe exactly
-  as shipped (issue 40: no SimCSE stage, the start model a teacher of every round).
+  as shipped (issue 40: no SimCSE stage, the start model a teacher of every round);
+  ``transenc-anchored`` (``adapt-anchored``): the SimCSE stage shapes the labels only, beside the
+  start model's, and the bi-encoder trains from the start model.
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -88,6 +90,7 @@ ROWS = (
     "transenc-augmented-even",
     "transenc-mutual",
     "transenc-adapt",
+    "transenc-anchored",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -103,6 +106,7 @@ ROW_RECIPES = {
             ("transenc-augmented", "capped"),
             ("transenc-augmented-even", "capped"),
             ("transenc-mutual", "mutual-probe"),
+            ("transenc-anchored", "anchored"),
         )
     },
     # the README's "your data" path: sentences in, the shipped recipe as a user runs it
@@ -111,7 +115,7 @@ ROW_RECIPES = {
     "transenc-adapt": "adapt",
 }
 # rows that run their recipe's own SimCSE setting rather than the row's
-AS_SHIPPED_ROWS = ("transenc-adapt",)
+AS_SHIPPED_ROWS = ("transenc-adapt", "transenc-anchored")
 # rows whose loop starts with the SimCSE stage
 CONTRASTIVE_ROWS = (
     "transenc-contrastive",

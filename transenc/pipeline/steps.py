@@ -381,7 +381,9 @@ def mix_labels(context, state) -> None:
 
 def train_bi_step(context, state) -> None:
     recipe = context.recipe
-    starts = context.initial_bis if recipe.bi_round_start == "initial" else state.bis
+    starts = {"initial": context.initial_bis, "start": context.start_bis}.get(
+        recipe.bi_round_start, state.bis
+    )
     # objectives that need the live teacher get this model's cross-encoder
     live_teacher = objectives.get(recipe.bi_loss, "bi").needs == "teacher"
     state.bis = train_each(
