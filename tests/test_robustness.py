@@ -286,3 +286,37 @@ def test_write_labels_roundtrip_still_works(tmp_path):
     from transenc.labels import read_labels
 
     assert read_labels(write_labels(corpus, tmp_path / "l.tsv")).scores.tolist() == [0.25, -0.5]
+
+
+def test_a_damaged_gzip_is_one_line(tmp_path):
+    import gzip
+
+    good = gzip.compress(b"sentence1\tsentence2\n" + b"a cat sat\ta dog ran\n" * 2000)
+    damaged = tmp_path / "pairs.tsv.gz"
+    damaged.write_bytes(good[:40] + bytes(b ^ 0x5A for b in good[40:200]) + good[200:])
+    fails(["pairs-info", str(damaged)], str(damaged), "cannot be read")
+
+
+def test_a_gzipped_file_is_read_by_its_inner_extension(tmp_path):
+    import gzip
+
+    from transenc.data.readers import format_of, read_pair_chunks
+
+    path = tmp_path / "pairs.tsv.gz"
+    path.write_bytes(gzip.compress(b"sentence1\tsentence2\na cat\ta dog\nthe sun\tthe moon\n"))
+    assert format_of(path) == "tsv" and format_of(tmp_path / "p.TXT") == "lines"
+    assert format_of(tmp_path / "pairs.gz") is None
+    assert sum(len(c) for c in read_pair_chunks(path, 10)) == 2
+
+
+def test_a_shipped_recipe_name_is_not_taken_for_a_folder_of_that_name(tmp_path, monkeypatch):
+    from transenc.errors import TransencError
+    from transenc.recipe import load_recipe
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adapt").mkdir()  # bootstrap --recipe adapt --out adapt/run
+    assert load_recipe("adapt").name == "adapt"
+    (tmp_path / "mine").write_text('rounds = 2\nname = "mine"\n')  # a file of no shipped name
+    assert load_recipe("mine").rounds == 2
+    with pytest.raises(TransencError, match="recipe file not found"):
+        load_recipe("nowhere/adapt")

@@ -399,7 +399,12 @@ def load_recipe(name_or_path: str | Path | None) -> Recipe:
     if name_or_path is None:
         name_or_path = DEFAULT_RECIPE
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
+    text_name = str(name_or_path)
+    # a shipped name means the shipped recipe, even beside a folder of that name; a path is a
+    # .toml, a name with a separator, or a file that is no shipped name
+    shipped = (resources.files(RECIPES_PACKAGE) / f"{text_name}.toml").is_file()
+    looks_like_path = path.suffix == ".toml" or "/" in text_name or "\\" in text_name
+    if looks_like_path or (not shipped and path.is_file()):
         if not path.is_file():
             raise TransencError(f"{path}: recipe file not found")
         try:

@@ -82,8 +82,17 @@ def read_pair_chunks(
         yield _corpus(path, chunk, columns)
 
 
+def format_of(path: Path) -> str | None:
+    """The format a file's extension names, a compression suffix (``pairs.tsv.gz``) looked
+    through."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return EXTENSION_FORMATS.get(suffixes[-1]) if suffixes else None
+
+
 def _rows(path: Path, fmt: str | None, columns: list[str]) -> Iterator[Row]:
-    fmt = fmt or EXTENSION_FORMATS.get(path.suffix.lower())
+    fmt = fmt or format_of(path)
     if fmt not in FORMATS:
         raise DataError(path, f"unknown file format; use one of {', '.join(FORMATS)} (--format)")
     if fmt == "lines":

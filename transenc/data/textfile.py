@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,11 +67,19 @@ def stream_lines(path: str | Path) -> Iterator[str]:
                     line = line[1:]
                 seen_text = seen_text or bool(line.strip())
                 yield line
-    except (OSError, EOFError) as err:  # EOFError: a gzip file cut short
-        reason = getattr(err, "strerror", None) or type(err).__name__
+    except (OSError, EOFError, zlib.error) as err:  # a gzip file cut short or damaged
+        reason = getattr(err, "strerror", None) or _gzip_reason(err)
         raise DataError(path, f"cannot be read ({reason})") from None
     if not seen_text:
         raise DataError(path, "file is empty")
+
+
+def _gzip_reason(err: Exception) -> str:
+    if isinstance(err, EOFError):
+        return "compressed stream cut short"
+    if isinstance(err, zlib.error):
+        return "damaged compressed data"
+    return type(err).__name__
 
 
 def json_records(path: str | Path) -> Iterator[tuple[int, dict]]:

@@ -207,6 +207,8 @@ def fidelity_of(model, kind: str, corpus: PairCorpus, precision: str) -> float:
     model.eval()
     # a cross-encoder is scored as its labels are by default: both pair orders averaged
     predicted = scores_of(model, kind, corpus, precision=precision, both_orders=kind == "cross")
+    if np.ptp(predicted) == 0 or np.ptp(corpus.scores) == 0:
+        return 0.0  # a constant side ranks nothing (Spearman is undefined there)
     return round(float(spearmanr(predicted, corpus.scores).statistic), 4)
 
 
