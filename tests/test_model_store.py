@@ -50,8 +50,9 @@ def toy(monkeypatch, tmp_path):
     return tmp_path / "models"
 
 
-def test_fetch_assembles_checks_and_is_a_no_op_when_there(toy):
-    assert resolve_model("toy") == "someone/toy-model"  # not fetched yet: the hub id
+def test_fetch_assembles_checks_and_is_a_no_op_when_there(toy, monkeypatch):
+    monkeypatch.setattr(model_store, "hub_reachable", lambda: True)
+    assert resolve_model("toy") == "someone/toy-model"  # not fetched yet, online: the hub id
     folder = model_store.fetch("toy", download=fake_download())
     assert folder == toy / "toy-model"
     assert (folder / "model.safetensors").read_bytes() == WEIGHTS

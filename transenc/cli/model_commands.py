@@ -17,7 +17,9 @@ def fetch_model_command(
     models_dir: Annotated[
         Path | None,
         typer.Option(
-            file_okay=False, help="Where to put it [default: $TRANSENC_MODELS, else models/]."
+            file_okay=False,
+            help="Where to put it [default: $TRANSENC_MODELS, else the first that exists of "
+            "~/.local/share/transenc/models and the project's models/].",
         ),
     ] = None,
 ) -> None:

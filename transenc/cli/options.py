@@ -15,7 +15,7 @@ RecipeOption = Annotated[
 ]
 SeedOption = Annotated[int | None, typer.Option(help="Random seed [default: recipe's].")]
 DataDirOption = Annotated[
-    Path | None, typer.Option(help="STS data dir for named corpora [default: $TRANSENC_DATA].")
+    Path | None, typer.Option(help="STS data dir for named corpora [default: as for eval-sts].")
 ]
 ProgressOption = Annotated[bool, typer.Option(help="Show progress bars.")]
 ChunkPairsOption = Annotated[

@@ -10,7 +10,6 @@ Tasks are named ``sts12 .. sts16, stsb, sickr``; every file is parsed by its doc
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from transenc.data.corpus import PairCorpus
@@ -38,8 +37,11 @@ SICK_COLUMNS = ("sentence_A", "sentence_B", "relatedness_score")
 
 
 def default_data_dir() -> Path:
-    """``$TRANSENC_DATA`` if set, else ``data/sts`` (relative to the working directory)."""
-    return Path(os.environ.get(DATA_ENV_VAR) or DEFAULT_DATA_DIR)
+    """``$TRANSENC_DATA`` if set, else the per-user folder, the project's, the working
+    directory's ``data/sts`` (:mod:`transenc.locations`)."""
+    from transenc.locations import sts_data_dir
+
+    return sts_data_dir()
 
 
 def task_splits(task: str) -> tuple[str, ...]:
