@@ -71,6 +71,13 @@ def main(
     device: Annotated[
         str, typer.Option(help="auto (CUDA when present), cpu or cuda: where models run.")
     ] = "auto",
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="CPU compute threads [default: $TRANSENC_THREADS, else the cores free now].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """transenc: Trans-Encoder style self-distillation for sentence-pair models.
 
@@ -86,6 +93,10 @@ def main(
 
         choose_device(device)
         distributed.init()
+        from transenc import threads as compute_threads
+
+        count = compute_threads.apply(threads)
+        logging.getLogger(__name__).info("compute threads: %d", count)
     if not distributed.is_main():
         # rank 0 speaks for the run; the others' progress, warnings and summaries would
         # repeat it (their errors still show)
