@@ -320,3 +320,12 @@ def test_a_shipped_recipe_name_is_not_taken_for_a_folder_of_that_name(tmp_path, 
     assert load_recipe("mine").rounds == 2
     with pytest.raises(TransencError, match="recipe file not found"):
         load_recipe("nowhere/adapt")
+
+
+def test_a_gold_folder_and_a_word_label_are_named_for_what_they_are(tmp_path):
+    folder = tmp_path / "gold"
+    folder.mkdir()
+    fails(["eval", "default", "--gold", str(folder)], str(folder), "a folder, not a gold file")
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("sentence1\tsentence2\tlabel\na cat\ta dog\tyes\nthe sun\tthe moon\t0\n")
+    fails(["eval", "default", "--gold", str(gold)], f"{gold}:2", "label 'yes' is not a")

@@ -82,6 +82,8 @@ def read_gold(spec: str | Path, data_dir: str | Path | None = None) -> list[Gold
         tasks = STS_TASKS if text.lower() == ALL_STS else (text.lower(),)
         return [_sts_set(root, task) for task in tasks]
     path = Path(text)
+    if path.is_dir():
+        raise TransencError(f"{path}: a folder, not a gold file (.tsv, .csv or .jsonl)")
     if not path.is_file():
         raise TransencError(
             f"{path}: gold file not found (nor an STS task: {', '.join((*STS_TASKS, ALL_STS))})"

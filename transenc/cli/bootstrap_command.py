@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from transenc import interrupts
 from transenc.cli import parse_tasks, quiet_progress_bars, recipe_from, say, user_errors
 from transenc.cli.app import app
 from transenc.cli.data_commands import (
@@ -144,7 +145,9 @@ def bootstrap(
             label_chunk_pairs=chunk_pairs,
             cache_sentences=cache_sentences,
         )
-        result = bootstrap_stage.run(config, say=say)
+        kept = f"the finished stages in {out}"
+        with interrupts.announced(kept, lambda line: typer.echo(line, err=True)):
+            result = bootstrap_stage.run(config, say=say)
     if result.table:
         typer.echo(format_table(with_gains(result.table)))
         typer.echo(bootstrap_stage.protocol_line(result))

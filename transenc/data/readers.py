@@ -105,7 +105,7 @@ def _rows(path: Path, fmt: str | None, columns: list[str]) -> Iterator[Row]:
 def _corpus(path: Path, rows: list[Row], columns: list[str]) -> PairCorpus:
     s1 = [clean_sentence(r[0], path, n, columns[0]) for n, r in rows]
     s2 = [clean_sentence(r[1], path, n, columns[1]) for n, r in rows]
-    scores = [parse_score(r[2], path, n) for n, r in rows] if len(columns) > 2 else None
+    scores = [parse_score(r[2], path, n, columns[2]) for n, r in rows] if len(columns) > 2 else None
     return PairCorpus.from_pairs(s1, s2, scores, name=str(path))
 
 

@@ -107,14 +107,14 @@ def read_lines(path: str | Path) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def parse_score(text: str, path: str | Path, line: int) -> float:
-    """A finite float, or a DataError naming the file and line."""
+def parse_score(text: str, path: str | Path, line: int, column: str = "score") -> float:
+    """A finite float, or a DataError naming the file, line and column (``label 'yes'``)."""
     try:
         value = float(text)
     except ValueError:
-        raise DataError(path, f"score {quoted(text.strip())} is not a number", line) from None
+        raise DataError(path, f"{column} {quoted(text.strip())} is not a number", line) from None
     if not math.isfinite(value):
-        raise DataError(path, f"score {quoted(text.strip())} is not a finite number", line)
+        raise DataError(path, f"{column} {quoted(text.strip())} is not a finite number", line)
     return value
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from transenc import distributed
+from transenc import distributed, interrupts
 from transenc.errors import TransencError
 from transenc.manifest import Stage
 from transenc.pipeline import registry
@@ -80,7 +80,11 @@ class Runner:
         started = time.time()
         if problem != "not run yet":
             self.say(f"[redo] {stage.name}: {problem}")
-        metrics = work()
+        try:
+            metrics = work()
+        except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the line names this stage
+            interrupts.mark(err, stage.name)
+            raise
         if distributed.is_main():
             self.seconds[stage.name] = stage.record(started, metrics)["seconds"]
         distributed.barrier()  # the next stage may read what rank 0 has just written
