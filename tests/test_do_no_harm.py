@@ -114,3 +114,26 @@ def test_bi_encoder_can_train_from_the_start_model_after_simcse(pairs_file, tiny
     assert cross["input_paths"]["model"] == str(out / "contrastive" / "bi")
     with pytest.raises(Exception, match="round_start"):
         Recipe(bi_round_start="simcse")
+
+
+def test_the_cross_encoder_warm_starts_from_a_cross_encoder_made_here(
+    pairs_file, tiny_bi, tiny_cross, tmp_path
+):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=2, contrastive=False).with_overrides(cross_start=str(tiny_cross))
+    assert "start = " in recipe.to_toml()
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    first = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())
+    second = json.loads((out / "round-2" / "train-cross.manifest.json").read_text())
+    assert first["input_paths"]["model"] == str(tiny_cross)  # recorded in the manifest
+    assert second["input_paths"]["model"] == str(out / "round-1" / "cross")  # then continues
+    with pytest.raises(Exception, match="cross"):
+        bootstrap.run(
+            config(
+                pairs_file,
+                tmp_path / "other",
+                [tiny_bi],
+                recipe=recipe.with_overrides(cross_start=str(tmp_path / "missing")),
+            )
+        )
+    assert not (tmp_path / "other").exists()  # refused before anything was written

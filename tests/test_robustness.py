@@ -329,3 +329,10 @@ def test_a_gold_folder_and_a_word_label_are_named_for_what_they_are(tmp_path):
     gold = tmp_path / "gold.tsv"
     gold.write_text("sentence1\tsentence2\tlabel\na cat\ta dog\tyes\nthe sun\tthe moon\t0\n")
     fails(["eval", "default", "--gold", str(gold)], f"{gold}:2", "label 'yes' is not a")
+
+
+def test_a_missing_cross_start_is_one_line(pairs_file, tmp_path):
+    missing = tmp_path / "no-reranker"
+    args = ["bootstrap", "--pairs", str(pairs_file), "--out", str(tmp_path / "run")]
+    fails([*args, "--cross-start", str(missing)], str(missing))
+    assert not (tmp_path / "run").exists()

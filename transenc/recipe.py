@@ -85,6 +85,7 @@ _KEYS_ADDED_LATER = {
     "held_back": 0.0,
     "augment": False,
     "start_teacher": False,
+    "cross_start": "bi",
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -104,6 +105,10 @@ class Recipe:
         label_map: how cosine labels become BCE targets in [0, 1]: ``clip`` (raw cosine
             clipped to [0, 1]) or ``minmax`` (rescaled by the corpus's min and max).
         cross_label_both_orders: cross-encoder labels average (s1, s2) and (s2, s1).
+        cross_start: where round 1's cross-encoder starts: ``bi`` (the round's bi-encoder's
+            body with a fresh head, as published) or a model (a folder, a hub id, ``mpnet``):
+            a larger model's body (a fresh head), or a cross-encoder trained elsewhere (its own
+            head: a reranker to adapt). Later rounds continue from the last cross-encoder.
         cross_loss, cross_loss_params: the bi -> cross objective (:mod:`transenc.objectives`,
             side ``cross``; ``bce`` as published) and its parameters.
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
@@ -160,6 +165,7 @@ class Recipe:
     cross_label_both_orders: bool = True
     cross_label_weight: float = 1.0
     bi_round_start: str = "previous"
+    cross_start: str = "bi"
     cross_loss: str = DEFAULT_CROSS_LOSS
     cross_loss_params: dict = field(default_factory=dict)
     bi_loss: str = DEFAULT_BI_LOSS
@@ -229,6 +235,8 @@ class Recipe:
             raise TransencError("recipe max_pairs must be 0 (all) or positive")
         if not isinstance(self.augment, bool):
             raise TransencError("recipe augment must be true or false")
+        if not isinstance(self.cross_start, str) or not self.cross_start.strip():
+            raise TransencError("recipe [cross] start must be 'bi' or a model (folder or id)")
         if not isinstance(self.start_teacher, bool):
             raise TransencError("recipe [label] start_teacher must be true or false")
         if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:

@@ -49,6 +49,7 @@ NESTED = {
     ("cross", "loss"): "cross_loss",
     ("cross", "params"): "cross_loss_params",
     ("cross", "label_map"): "label_map",
+    ("cross", "start"): "cross_start",
     ("bi", "loss"): "bi_loss",
     ("bi", "params"): "bi_loss_params",
     ("bi", "dual_reg"): "bi_dual_reg",

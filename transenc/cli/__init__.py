@@ -54,11 +54,19 @@ def quiet_progress_bars() -> None:
     disable_progress_bars()
 
 
-def recipe_from(recipe: str | None, rounds: int | None, seed: int | None, contrastive: bool | None):
+def recipe_from(
+    recipe: str | None,
+    rounds: int | None,
+    seed: int | None,
+    contrastive: bool | None,
+    cross_start: str | None = None,
+):
     """The recipe a command's ``--recipe`` names, with the options it overrides."""
     from transenc.recipe import load_recipe
 
-    return load_recipe(recipe).with_overrides(rounds=rounds, seed=seed, contrastive=contrastive)
+    return load_recipe(recipe).with_overrides(
+        rounds=rounds, seed=seed, contrastive=contrastive, cross_start=cross_start
+    )
 
 
 def parse_tasks(value: str) -> tuple[str, ...]:

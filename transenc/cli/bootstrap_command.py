@@ -91,6 +91,15 @@ def bootstrap(
         bool | None,
         typer.Option("--contrastive/--no-contrastive", help="Run the SimCSE stage first."),
     ] = None,
+    cross_start: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the cross-encoder starts: 'bi' (the bi-encoder's body, a fresh head), "
+            "or a model: a folder, hub id or 'mpnet' (a larger body), or a cross-encoder "
+            "trained elsewhere [default: the recipe's [cross] start].",
+            show_default=False,
+        ),
+    ] = None,
     eval_gold: Annotated[
         list[str] | None,
         typer.Option(
@@ -133,7 +142,7 @@ def bootstrap(
             out=out,
             models=model or ["default"],
             teachers=teacher or [],
-            recipe=recipe_from(recipe, rounds, seed, contrastive),
+            recipe=recipe_from(recipe, rounds, seed, contrastive, cross_start),
             eval_data=eval_data,
             eval_tasks=parse_tasks(eval_tasks),
             data_dir=data_dir,

@@ -176,6 +176,8 @@ def check_models_load(config: BootstrapConfig) -> list[str]:
     teachers = [resolve_model(t) for t in config.teachers]
     for teacher, kind in zip(teachers, config.teacher_kinds, strict=True):
         load_model(teacher, kind)
+    if config.recipe.cross_start != "bi":  # a warm start for the cross-encoder
+        load_model(resolve_model(config.recipe.cross_start), "cross")
     return teachers
 
 

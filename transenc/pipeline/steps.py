@@ -19,6 +19,7 @@ import numpy as np
 
 from transenc import distributed, objectives
 from transenc.atomic import write_text_atomic
+from transenc.models import resolve_model
 from transenc.pipeline import rundir
 from transenc.pipeline.config import selection_sets
 from transenc.pipeline.names import (
@@ -296,7 +297,10 @@ def label_cross(context, state) -> None:
 
 def train_cross_step(context, state) -> None:
     # continue from last round's cross-encoders; round 1 starts from the bi-encoders' weights
-    starts = state.crosses or state.bis
+    # or from the recipe's cross_start (a larger body, a reranker trained elsewhere)
+    cross_start = context.recipe.cross_start
+    first = state.bis if cross_start == "bi" else [resolve_model(cross_start)] * context.count
+    starts = state.crosses or first
     state.crosses = train_each(
         context,
         state,
