@@ -329,6 +329,8 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
         "recipe_fingerprint": config.recipe.fingerprint(),
         "fidelity": result.fidelity,
         "stage_seconds": round(sum(result.stage_seconds.values()), 1),
+        # what the run said to deploy (label-free), for the deploy rule's judging
+        "deploy": [choice.line() for choice in result.deploy],
     }
     if config.teachers:
         about["teachers"] = list(config.teachers)
