@@ -137,3 +137,34 @@ def test_the_cross_encoder_warm_starts_from_a_cross_encoder_made_here(
             )
         )
     assert not (tmp_path / "other").exists()  # refused before anything was written
+
+
+def test_the_cross_encoder_trains_on_a_pool_of_mined_pairs(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.2).with_overrides(
+        cross_pair_pool=3
+    )
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    corpus = read_labels(out / "round-1" / "bi_labels.tsv")
+    pool = read_labels(out / "round-1" / "cross_pool_labels.tsv")
+    # the corpus's pairs first, as they are, then mined ones: no self-pair, none repeated
+    assert pool.pairs[: len(corpus)] == corpus.pairs and len(pool) > len(corpus)
+    assert len(pool) <= 3 * len(corpus)
+    assert all(a != b for a, b in pool.pairs)
+    assert len({frozenset(p) for p in pool.pairs}) == len(pool)
+    np.testing.assert_allclose(pool.scores[: len(corpus)], corpus.scores, atol=1e-6)
+    # the cross-encoder learnt the pool; the bi-encoder the corpus; labels cover the corpus
+    cross = json.loads((out / "round-1" / "train-cross.manifest.json").read_text())
+    bi = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())
+    held = cross["metrics"]["held_back"]
+    assert cross["metrics"]["pairs"] + held == len(pool)
+    assert bi["metrics"]["pairs"] + bi["metrics"]["held_back"] == len(corpus)
+    assert len(read_labels(out / "round-1" / "cross_labels.tsv")) == len(corpus)
+    assert -1 <= result.fidelity["round 1"]["cross"] <= 1
+    # the same seed mines the same pool
+    again = tmp_path / "again"
+    bootstrap.run(config(pairs_file, again, [tiny_bi], recipe=recipe))
+    same = read_labels(again / "round-1" / "cross_pool_labels.tsv")
+    assert same.pairs == pool.pairs
+    with pytest.raises(Exception, match="pair_pool"):
+        Recipe(cross_pair_pool=0.5)

@@ -86,6 +86,7 @@ _KEYS_ADDED_LATER = {
     "augment": False,
     "start_teacher": False,
     "cross_start": "bi",
+    "cross_pair_pool": 1.0,
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -109,6 +110,12 @@ class Recipe:
             body with a fresh head, as published) or a model (a folder, a hub id, ``mpnet``):
             a larger model's body (a fresh head), or a cross-encoder trained elsewhere (its own
             head: a reranker to adapt). Later rounds continue from the last cross-encoder.
+        cross_pair_pool: how many pairs the cross-encoder trains on, as a multiple of the
+            corpus (``1``: the corpus's pairs, as published). Above 1 the corpus's own
+            sentences are mined once, by the starting models and any bi-encoder teachers
+            (nearest neighbours and random partners, no pair repeated), up to that many pairs
+            in all; every round labels them with the bi-encoder labels' sources and the
+            cross-encoder trains on them, while the bi-encoder still learns the corpus's pairs.
         cross_loss, cross_loss_params: the bi -> cross objective (:mod:`transenc.objectives`,
             side ``cross``; ``bce`` as published) and its parameters.
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
@@ -166,6 +173,7 @@ class Recipe:
     cross_label_weight: float = 1.0
     bi_round_start: str = "previous"
     cross_start: str = "bi"
+    cross_pair_pool: float = 1.0
     cross_loss: str = DEFAULT_CROSS_LOSS
     cross_loss_params: dict = field(default_factory=dict)
     bi_loss: str = DEFAULT_BI_LOSS
@@ -237,6 +245,11 @@ class Recipe:
             raise TransencError("recipe augment must be true or false")
         if not isinstance(self.cross_start, str) or not self.cross_start.strip():
             raise TransencError("recipe [cross] start must be 'bi' or a model (folder or id)")
+        if isinstance(self.cross_pair_pool, bool) or not (
+            isinstance(self.cross_pair_pool, (int, float)) and 1 <= self.cross_pair_pool <= 1000
+        ):
+            raise TransencError("recipe [cross] pair_pool must be a number from 1 to 1000")
+        self.cross_pair_pool = float(self.cross_pair_pool)
         if not isinstance(self.start_teacher, bool):
             raise TransencError("recipe [label] start_teacher must be true or false")
         if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:

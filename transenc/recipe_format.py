@@ -50,6 +50,7 @@ NESTED = {
     ("cross", "params"): "cross_loss_params",
     ("cross", "label_map"): "label_map",
     ("cross", "start"): "cross_start",
+    ("cross", "pair_pool"): "cross_pair_pool",
     ("bi", "loss"): "bi_loss",
     ("bi", "params"): "bi_loss_params",
     ("bi", "dual_reg"): "bi_dual_reg",

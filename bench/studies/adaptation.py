@@ -44,7 +44,8 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
 - ``transenc-adapt``: ``bootstrap --recipe adapt`` on the adapt side's pairs, the recipe exactly
   as shipped (issue 40: no SimCSE stage, the start model a teacher of every round);
   ``transenc-anchored`` (``adapt-anchored``): the SimCSE stage shapes the labels only, beside the
-  start model's, and the bi-encoder trains from the start model.
+  start model's, and the bi-encoder trains from the start model; ``transenc-pool``
+  (``adapt-pool4``): the cross-encoder trains on 4x the pairs, mined from the corpus's sentences.
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -91,6 +92,7 @@ ROWS = (
     "transenc-mutual",
     "transenc-adapt",
     "transenc-anchored",
+    "transenc-pool",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -107,6 +109,7 @@ ROW_RECIPES = {
             ("transenc-augmented-even", "capped"),
             ("transenc-mutual", "mutual-probe"),
             ("transenc-anchored", "anchored"),
+            ("transenc-pool", "pool4"),
         )
     },
     # the README's "your data" path: sentences in, the shipped recipe as a user runs it
@@ -115,7 +118,7 @@ ROW_RECIPES = {
     "transenc-adapt": "adapt",
 }
 # rows that run their recipe's own SimCSE setting rather than the row's
-AS_SHIPPED_ROWS = ("transenc-adapt", "transenc-anchored")
+AS_SHIPPED_ROWS = ("transenc-adapt", "transenc-anchored", "transenc-pool")
 # rows whose loop starts with the SimCSE stage
 CONTRASTIVE_ROWS = (
     "transenc-contrastive",

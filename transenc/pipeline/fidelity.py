@@ -32,11 +32,14 @@ def _recorded(manifest: Path, key: str) -> float | None:
 
 
 def _trained(manifest: Path, size: int) -> np.ndarray:
-    """The pairs a training stage trained on: all but those its ``held_back`` kept out."""
-    config = json.loads(manifest.read_text()).get("config", {}) if manifest.is_file() else {}
+    """The first ``size`` pairs of what a training stage trained on, less those its
+    ``held_back`` kept out (a cross-encoder's pool holds the corpus's pairs first)."""
+    data = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    config, metrics = data.get("config", {}), data.get("metrics", {})
     if not config.get("held_back"):
         return np.ones(size, dtype=bool)
-    return ~held_back_mask(size, config["held_back"], config["seed"])
+    total = max(size, metrics.get("pairs", 0) + metrics.get("held_back", 0))
+    return ~held_back_mask(total, config["held_back"], config["seed"])[:size]
 
 
 def round_fidelity(out: Path, rounds: int, count: int) -> dict[str, dict[str, float]]:

@@ -20,6 +20,8 @@ class RunState:
     crosses: list[str] = field(default_factory=list)
     lates: list[str] = field(default_factory=list)
     bi_labels: Path | None = None
+    # the cross-encoder's training labels where they are not the bi labels ([cross] pair_pool)
+    cross_train_labels: Path | None = None
     cross_labels: Path | None = None
     targets: Path | None = None
     late_labels: Path | None = None
@@ -28,6 +30,7 @@ class RunState:
         self.number += 1
         self.folder = out / round_dir(self.number)
         self.bi_labels = self.cross_labels = self.targets = self.late_labels = None
+        self.cross_train_labels = None
 
     def has(self, name: str) -> bool:
         value = getattr(self, name)
@@ -54,6 +57,7 @@ class RunContext:
     # where the recipe keeps them as teachers (start_teacher)
     start_bis: list[str] = field(default_factory=list)
     start_labels: dict[str, Path] = field(default_factory=dict)
+    cross_pool: Path | None = None  # [cross] pair_pool: the mined pool of cross-encoder pairs
     table: dict[str, dict[str, float]] = field(default_factory=dict)
     dev_scores: dict[int, float] = field(default_factory=dict)
 

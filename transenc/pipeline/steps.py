@@ -27,6 +27,8 @@ from transenc.pipeline.names import (
     BI_TARGETS,
     CONTRASTIVE_DIR,
     CROSS_LABELS,
+    CROSS_POOL_DIR,
+    CROSS_POOL_LABELS,
     GIVEN_PAIRS,
     LATE_LABELS,
     METRICS_FILE,
@@ -53,32 +55,38 @@ from transenc.stages.declare import stage_for
 # --- shared pieces -----------------------------------------------------------------------------
 
 
-def label_with(context, step, number, folder, kind, models, output, extra=None, weights=None):
+def label_with(
+    context, step, number, folder, kind, models, output, extra=None, weights=None, pairs=None
+):
     """One labelling stage: ``models`` (plus ``extra`` label files; by default the frozen
-    teachers of that kind) score the corpus into ``output``."""
+    teachers of that kind) score the corpus (or ``pairs``) into ``output``."""
     recipe = context.recipe
     config = label.LabelConfig(
         models=list(models),
-        pairs=str(context.pairs),
+        pairs=str(pairs or context.pairs),
         output=output,
         kind=kind,
         both_orders=kind == "cross" and recipe.cross_label_both_orders,
         batch_size=recipe.label_batch_size,
         precision=recipe.label_precision,
         show_progress=context.config.show_progress,
-        extra_labels=dict(_teachers_of(context, kind, models) if extra is None else extra),
+        extra_labels=dict(_teachers_of(context, kind, models, pairs) if extra is None else extra),
         weights=recipe.label_weights if weights is None else weights,
         source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
         chunk_pairs=context.config.label_chunk_pairs,
         cache_sentences=context.config.cache_sentences,
     )
-    context.runner.run_stage(step, number, folder, f"label-{kind}", label, config)
+    leaf = f"label-{kind}" if pairs is None else f"label-{kind}-{Path(output).stem}"
+    context.runner.run_stage(step, number, folder, leaf, label, config)
     return output
 
 
-def _teachers_of(context, kind: str, models) -> dict:
+def _teachers_of(context, kind: str, models, pairs=None) -> dict:
     """The frozen label sources of a ``kind`` labelling by ``models``: the teachers, and the
-    starting models' own labels wherever the models labelling are no longer the start."""
+    starting models' own labels wherever the models labelling are no longer the start (the
+    corpus's labels only: another pair file has no frozen label files)."""
+    if pairs is not None:
+        return {}
     teachers = dict(context.teacher_labels.get(kind, {}))
     if kind == "bi" and list(models) != context.start_bis:
         teachers.update(context.start_labels)
@@ -247,6 +255,39 @@ def label_start(context, state) -> None:
         context.start_labels[name] = output
 
 
+def mine_pool(context, state) -> None:
+    """``[cross] pair_pool`` above 1: the corpus's own sentences mined once into the pairs the
+    cross-encoder trains on (the corpus's pairs first, as they are, then nearest neighbours and
+    random partners by the starting models and any bi-encoder teachers, none repeated)."""
+    pool = context.recipe.cross_pair_pool
+    if pool <= 1:
+        return
+    corpus = context.corpus
+    extra = round((pool - 1) * len(corpus))
+    # enough neighbours per sentence for the pool, one random partner each
+    neighbours = max(mine.DEFAULT_NEIGHBOURS, -(-extra // max(1, len(corpus.sentences))) - 1)
+    config, recipe = context.config, context.recipe
+    bi_teachers = [
+        t for t, k in zip(context.teachers, config.teacher_kinds, strict=True) if k == "bi"
+    ]
+    folder = context.out / CROSS_POOL_DIR
+    mine_config = mine.MineConfig(
+        sentences=None,
+        models=[*context.start_bis, *bi_teachers],
+        output=folder / MINED_PAIRS,
+        pairs=context.pairs,
+        neighbours=neighbours,
+        random=mine.DEFAULT_RANDOM,
+        max_pairs=extra,
+        seed=context.runner.seed("mine-pool", 0),
+        batch_size=recipe.label_batch_size,
+        precision=recipe.label_precision,
+        show_progress=config.show_progress,
+    )
+    context.runner.run_stage("mine-pool", 0, folder, "mine", mine, mine_config)
+    context.cross_pool = folder / MINED_PAIRS
+
+
 def contrastive_step(context, state) -> None:
     if context.recipe.contrastive:
         folder = context.out / CONTRASTIVE_DIR
@@ -280,6 +321,17 @@ def label_bi(context, state) -> None:
         state.bis,
         state.folder / BI_LABELS,
     )
+    if context.cross_pool is not None:  # the cross-encoder's own pool, by the same models
+        state.cross_train_labels = label_with(
+            context,
+            "label-bi",
+            state.number,
+            state.folder,
+            "bi",
+            state.bis,
+            state.folder / CROSS_POOL_LABELS,
+            pairs=context.cross_pool,
+        )
 
 
 def label_cross(context, state) -> None:
@@ -309,7 +361,7 @@ def train_cross_step(context, state) -> None:
         train_cross,
         lambda k, output, seed: train_cross.TrainCrossConfig(
             model=starts[k],
-            labels=state.bi_labels,
+            labels=state.cross_train_labels or state.bi_labels,
             output=output,
             label_map=context.recipe.label_map,
             both_orders=True,
@@ -442,6 +494,7 @@ for _step in (
     Step("label-teacher", "start", label_teacher),
     Step("label-start", "start", label_start),
     Step("contrastive", "start", contrastive_step),
+    Step("mine-pool", "start", mine_pool),
     Step("label-bi", "round", label_bi, gives=("bi_labels",)),
     Step("train-cross", "round", train_cross_step, ("bi_labels",), ("crosses",)),
     Step("label-cross", "round", label_cross, ("crosses",), ("cross_labels", "targets")),
