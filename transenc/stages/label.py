@@ -159,7 +159,7 @@ def run(config: LabelConfig) -> LabelResult:
                 append(chunk.with_scores(combined[done : done + len(chunk)]))
                 done += len(chunk)
     first, *others = scores.values()
-    agreement = float(spearmanr(first, others[0]).statistic) if others else None
+    agreement = _agreement(first, others[0]) if others else None
     return LabelResult(
         config.output,
         pairs,
@@ -171,6 +171,13 @@ def run(config: LabelConfig) -> LabelResult:
         choose(config.precision).note,
         dict(zip(names, np.round(weights, 4).tolist(), strict=True)) if len(scores) > 1 else {},
     )
+
+
+def _agreement(first: np.ndarray, second: np.ndarray) -> float:
+    """Spearman of two sources' labels; 0 where one is constant (it ranks nothing)."""
+    if np.ptp(first) == 0 or np.ptp(second) == 0:
+        return 0.0
+    return float(spearmanr(first, second).statistic)
 
 
 def _teacher_scores(path: Path, chunks, pairs: int, config: LabelConfig, copy_to: Path):
