@@ -254,6 +254,9 @@ def test_killed_subprocess_resumes_to_identical_labels(pairs_file, tiny_bi, tmp_
     finished = subprocess.run(command(killed), env=env, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert "[skip] round-1/label-cross" in finished.stdout
+    # --no-progress into a file: no bar at all, the libraries' included
+    assert "Computing widget examples" not in finished.stderr
+    assert "\r" not in finished.stdout + finished.stderr
     assert label_bytes(killed) == label_bytes(clean)
     assert not list(killed.rglob("*.tmp"))
 

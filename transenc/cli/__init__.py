@@ -52,6 +52,14 @@ def quiet_progress_bars() -> None:
 
     hf_logging.disable_progress_bar()
     disable_progress_bars()
+    os.environ["TQDM_DISABLE"] = "1"  # tqdm bars created from now on in processes started here
+    # sentence-transformers' model card draws its own bar ("Computing widget examples") with a
+    # tqdm imported before this option was read: that one bar is turned off where it is made
+    from functools import partial
+
+    from sentence_transformers.base import model_card
+
+    model_card.tqdm = partial(model_card.tqdm, disable=True)
 
 
 def recipe_from(
