@@ -16,6 +16,7 @@ from transenc.errors import TransencError
 from transenc.labels import read_labels
 from transenc.late_interaction import mean_maxsim, pair_scores
 from transenc.models import detect_kind, load_late_encoder
+from transenc.pipeline.registry import check_recipe
 from transenc.recipe import CASCADE_ROUND_STEPS, Recipe
 from transenc.scoring import late_scores
 
@@ -63,7 +64,9 @@ def test_cascade_recipe_is_validated():
     with pytest.raises(TransencError, match="unknown parameter.*scale"):
         Recipe(late_loss="maxsim-kl", late_loss_params={"scale": 1})
     with pytest.raises(TransencError, match="label-late needs lates"):
-        Recipe(round_steps=["label-bi", "train-cross", "label-cross", "label-late", "train-bi"])
+        check_recipe(
+            Recipe(round_steps=["label-bi", "train-cross", "label-cross", "label-late", "train-bi"])
+        )
     with pytest.raises(TransencError, match=r"\[late\] label_weight"):
         Recipe(late_label_weight=0)
 

@@ -6,6 +6,7 @@ import torch
 from transenc import objectives
 from transenc.errors import TransencError
 from transenc.objectives import dual_reg
+from transenc.pipeline.registry import check_recipe
 from transenc.recipe import Recipe
 
 PAIRS = [
@@ -194,7 +195,7 @@ def test_virt_refuses_a_mismatched_teacher(virt_pair, tiny_bi_small, tiny_bi):
     with pytest.raises(TransencError, match="needs the live cross-encoder"):
         objective.build(student, objective.params())
     with pytest.raises(TransencError, match="train-bi needs targets, crosses"):
-        Recipe(bi_loss="virt", round_steps=["label-bi", "train-bi"])
+        check_recipe(Recipe(bi_loss="virt", round_steps=["label-bi", "train-bi"]))
 
 
 def test_virt_through_the_bootstrap_loop(pairs_file, tiny_bi, tmp_path):

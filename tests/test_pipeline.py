@@ -15,6 +15,7 @@ from transenc import bootstrap, objectives
 from transenc.errors import TransencError
 from transenc.labels import read_labels, write_labels
 from transenc.pipeline import registry
+from transenc.pipeline.registry import check_recipe
 from transenc.recipe import CASCADE_ROUND_STEPS, Recipe
 from transenc.stages.declare import input_field, output_field
 
@@ -101,7 +102,7 @@ def test_a_step_and_an_objective_added_from_outside_run(toys, pairs_file, tiny_b
     assert BUILT[-1] == 0.5
     # the recipe check reads the new step's declaration: it needs targets
     with pytest.raises(TransencError, match="halve needs targets"):
-        Recipe(round_steps=["label-bi", "halve", "train-bi"])
+        check_recipe(Recipe(round_steps=["label-bi", "halve", "train-bi"]))
 
 
 def test_a_step_that_does_not_give_what_it_declares_is_caught(pairs_file, tiny_bi, tmp_path):

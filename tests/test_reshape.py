@@ -10,6 +10,7 @@ from test_bootstrap import config, tiny_recipe
 
 from transenc import bootstrap, objectives
 from transenc.errors import TransencError
+from transenc.pipeline.registry import check_recipe
 from transenc.recipe import DEFAULT_ROUND_STEPS, Recipe
 from transenc.stages.declare import declared, input_field, output_field, runtime_field
 from transenc.stages.train_cross import TrainCrossConfig
@@ -40,11 +41,11 @@ def test_inputs_that_are_no_paths_are_settings(tmp_path):
 def test_round_steps_are_validated():
     assert Recipe().round_steps == DEFAULT_ROUND_STEPS
     with pytest.raises(TransencError, match="unknown step 'train-middle'"):
-        Recipe(round_steps=["label-bi", "train-middle", "train-bi"])
+        check_recipe(Recipe(round_steps=["label-bi", "train-middle", "train-bi"]))
     with pytest.raises(TransencError, match="train-cross needs bi_labels from an earlier step"):
-        Recipe(round_steps=["train-cross", "label-cross", "train-bi"])
+        check_recipe(Recipe(round_steps=["train-cross", "label-cross", "train-bi"]))
     with pytest.raises(TransencError, match="must end with a train-bi step"):
-        Recipe(round_steps=["label-bi", "train-cross"])
+        check_recipe(Recipe(round_steps=["label-bi", "train-cross"]))
 
 
 def test_a_recipe_changes_the_steps_of_a_round(pairs_file, tiny_bi, tmp_path):
@@ -76,3 +77,22 @@ def test_objectives_registry():
         objectives.get("bce", "bi")
     with pytest.raises(TransencError, match="unknown parameter.*temperature.*it takes none"):
         Recipe(bi_loss="cosent", bi_loss_params={"temperature": 0.05})
+
+
+def test_the_recipe_does_not_import_the_pipeline():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, transenc.recipe; "
+        "print(any(m.startswith('transenc.pipeline') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_bad_round_is_refused_by_the_pipeline_before_anything_is_written(pairs_file, tmp_path):
+    recipe = Recipe(name="mine", round_steps=["label-bi", "train-middle", "train-bi"])
+    with pytest.raises(TransencError, match="recipe mine round_steps: unknown step"):
+        bootstrap.BootstrapConfig(pairs=str(pairs_file), out=tmp_path / "run", recipe=recipe)
+    assert not (tmp_path / "run").exists()

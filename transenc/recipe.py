@@ -225,7 +225,14 @@ class Recipe:
             objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi.params]"
         )
         objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi.dual_reg]")
-        check_round_steps(self.round_steps, self)
+        # the steps' names and order are checked by the pipeline against its registry
+        # (transenc.pipeline.registry.check_recipe): the recipe sits below the pipeline
+        if (
+            not isinstance(self.round_steps, list)
+            or not self.round_steps
+            or not all(isinstance(s, str) for s in self.round_steps)
+        ):
+            raise TransencError("recipe round_steps must be a list of step names")
         if self.late_loss not in objectives.names("late"):
             raise TransencError(
                 f"recipe [late] loss {self.late_loss!r} unknown; use one of "
@@ -374,15 +381,6 @@ class Recipe:
     def to_toml(self) -> str:
         """The resolved recipe in the current format (:mod:`transenc.recipe_format`)."""
         return recipe_format.dumps(recipe_format.to_nested(self.to_dict()))
-
-
-def check_round_steps(steps, recipe: Recipe | None = None) -> None:
-    """Every step a known round step of the registry (:mod:`transenc.pipeline.registry`), and
-    each finds what it needs from the steps before it (train-bi also needs the round's
-    cross-encoders when ``recipe``'s objective needs the live teacher)."""
-    from transenc.pipeline import registry
-
-    registry.check_round_steps(steps, recipe, "recipe")
 
 
 def _check_objective(side: str, name: str, params: dict) -> None:

@@ -13,6 +13,7 @@ from transenc.data.sts import STS_TASKS, load_sts_task
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
 from transenc.errors import TransencError
 from transenc.models import DEFAULT_MODEL, detect_kind, load_model, resolve_model
+from transenc.pipeline import registry
 from transenc.pipeline.names import MINED_DIR, MINED_PAIRS
 from transenc.pipeline.registry import parse_stage_ref
 from transenc.recipe import Recipe
@@ -79,6 +80,7 @@ class BootstrapConfig:
     cache_sentences: int = DEFAULT_CACHE_SENTENCES
 
     def __post_init__(self) -> None:
+        registry.check_recipe(self.recipe)
         self.out = Path(self.out)
         if self.out.exists() and not self.out.is_dir():
             raise TransencError(f"{self.out}: is a file, not a run directory")

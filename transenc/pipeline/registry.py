@@ -87,6 +87,14 @@ def check_round_steps(steps, recipe=None, where: str = "recipe") -> None:
         raise TransencError(f"{where} round_steps: a round must end with a train-bi step")
 
 
+def check_recipe(recipe) -> None:
+    """A recipe's round against the registry: every step known, each finding what it needs
+    (train-bi also the round's cross-encoders when the recipe's objective needs the live
+    teacher). The recipe itself knows nothing of the pipeline; the pipeline checks it."""
+    where = "recipe" if recipe.name in ("published", "") else f"recipe {recipe.name}"
+    check_round_steps(recipe.round_steps, recipe, where)
+
+
 def stage_kinds() -> list[str]:
     """What ``--force-from`` may name: the start steps, then round-N/ steps."""
     return [*names("before"), *names("start"), *names("round"), *names("after")]
