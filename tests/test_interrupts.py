@@ -50,6 +50,10 @@ def test_ctrl_c_mid_run_says_what_ran_and_how_to_resume(pairs_file, tiny_bi, tmp
     assert again.exit_code == 0, again.output
     assert "[skip] round-1/train-cross" in again.output
     assert "[done] round-1/train-bi" in again.output
+    # each stage says it is starting before it runs (a stage can run for an hour)
+    assert again.output.index("[start] round-1/train-bi") < again.output.index(
+        "[done] round-1/train-bi"
+    )
 
 
 def test_sigterm_exits_143_with_the_same_line(pairs_file, tiny_bi, tmp_path, monkeypatch):

@@ -80,6 +80,8 @@ class Runner:
         started = time.time()
         if problem != "not run yet":
             self.say(f"[redo] {stage.name}: {problem}")
+        else:  # a stage can run for an hour: say what is running before it starts
+            self.say(f"[start] {stage.name}")
         try:
             metrics = work()
         except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the line names this stage
