@@ -336,3 +336,16 @@ def test_a_missing_cross_start_is_one_line(pairs_file, tmp_path):
     args = ["bootstrap", "--pairs", str(pairs_file), "--out", str(tmp_path / "run")]
     fails([*args, "--cross-start", str(missing)], str(missing))
     assert not (tmp_path / "run").exists()
+
+
+def test_a_sentence_far_longer_than_a_model_reads_is_refused_in_one_line(tmp_path):
+    from transenc.data.textfile import MAX_SENTENCE_CHARS
+
+    sentences = tmp_path / "s.txt"
+    long = "word " * (MAX_SENTENCE_CHARS // 4)
+    sentences.write_text("a cat\na dog\n" + long + "\nthe sun\n")
+    fails(["mine-pairs", str(sentences), "--out", str(tmp_path / "p.tsv")], f"{sentences}:3")
+    assert not (tmp_path / "p.tsv").exists()
+    pairs = tmp_path / "p2.tsv"
+    pairs.write_text(f"sentence1\tsentence2\na cat\ta dog\nthe sun\t{long}\n")
+    fails(["pairs-info", str(pairs)], f"{pairs}:3", "characters")

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from transenc.data.readers import tsv_quoting
-from transenc.data.textfile import json_records, stream_lines
+from transenc.data.textfile import check_length, json_records, stream_lines
 from transenc.errors import DataError, TransencError
 
 SENTENCE_COLUMNS = ("sentence", "text")
@@ -54,7 +54,7 @@ def read_sentences(path: str | Path, column: str | None = None) -> list[str]:
         rows = _jsonl(path, column)
     else:
         raise DataError(path, "sentences come in .txt, .tsv, .csv or .jsonl (optionally .gz)")
-    distinct = dict.fromkeys(text for _, text in rows if text)
+    distinct = dict.fromkeys(check_length(text, path, n) for n, text in rows if text)
     if len(distinct) < 2:
         raise DataError(path, f"holds {len(distinct)} distinct sentence(s); mining needs 2")
     return list(distinct)

@@ -118,9 +118,25 @@ def parse_score(text: str, path: str | Path, line: int, column: str = "score") -
     return value
 
 
+# the models read 512 tokens at most (a few thousand characters); a "sentence" far past that is
+# a file read the wrong way, and copied into every label file it would cost gigabytes
+MAX_SENTENCE_CHARS = 20_000
+
+
 def clean_sentence(text: str, path: str | Path, line: int, column: str) -> str:
-    """The sentence with outer whitespace removed; an empty one is an error."""
+    """The sentence with outer whitespace removed; an empty or overlong one is an error."""
     sentence = text.strip()
     if not sentence:
         raise DataError(path, f"empty sentence in column {column}", line)
+    return check_length(sentence, path, line)
+
+
+def check_length(sentence: str, path: str | Path, line: int) -> str:
+    if len(sentence) > MAX_SENTENCE_CHARS:
+        raise DataError(
+            path,
+            f"a sentence of {len(sentence):,} characters; transenc reads up to "
+            f"{MAX_SENTENCE_CHARS:,} (models read 512 tokens at most): split or shorten it",
+            line,
+        )
     return sentence
