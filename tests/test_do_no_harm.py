@@ -168,3 +168,11 @@ def test_the_cross_encoder_trains_on_a_pool_of_mined_pairs(pairs_file, tiny_bi, 
     assert same.pairs == pool.pairs
     with pytest.raises(Exception, match="pair_pool"):
         Recipe(cross_pair_pool=0.5)
+
+
+def test_deploy_json_states_the_rule(tmp_path):
+    choice = deploy.choose({"bi held-back": 0.99}, 1, 0, "final/bi", "final/cross", "default")
+    deploy.recommend(tmp_path, {"round 1": {"bi held-back": 0.99}}, 1, ["b"], ["c"], ["d"])
+    record = json.loads((tmp_path / deploy.DEPLOY_FILE).read_text())
+    assert record["rule"] == deploy.RULE and str(deploy.FIDELITY_FLOOR) in record["rule"]
+    assert choice.rerank == "final/bi"  # no cross-encoder signal: rerank with the bi-encoder

@@ -30,6 +30,12 @@ from transenc.pipeline.names import model_dir_name
 DEPLOY_FILE = "deploy.json"
 # fixed before the study was scored (bench/studies/deploy_rule.py shows how often it chose right)
 FIDELITY_FLOOR = 0.95
+RULE = (
+    f"A trained model is named where it holds at least {FIDELITY_FLOOR} of its targets "
+    "(Spearman) on the pairs its stage kept out of training, and the cross-encoder only where "
+    "it holds as much as the bi-encoder; otherwise the start model (retrieval) or the retrieval "
+    "model's cosine (reranking). No gold label is read."
+)
 
 
 @dataclass
@@ -97,7 +103,7 @@ def recommend(
     row = fidelity.get(f"round {selected}", {})
     count = len(final_bi)
     choices = [choose(row, count, k, final_bi[k], final_cross[k], starts[k]) for k in range(count)]
-    record = {"rule": __doc__.split("\n\n")[1], "floor": FIDELITY_FLOOR, "round": selected}
+    record = {"rule": RULE, "floor": FIDELITY_FLOOR, "round": selected}
     record["models"] = [asdict(c) | {"line": c.line()} for c in choices]
     write_text_atomic(out / DEPLOY_FILE, json.dumps(record, indent=2) + "\n")
     return choices
@@ -111,9 +117,6 @@ def markdown(choices: list[Choice]) -> list[str]:
         "",
         *[f"- {c.line()}" for c in choices],
         "",
-        f"The rule: a trained model is named where it holds at least {FIDELITY_FLOOR} of its "
-        "targets (Spearman) on the pairs its stage kept out of training, and the cross-encoder "
-        "only where it holds as much as the bi-encoder; otherwise the start model (retrieval) "
-        "or the retrieval model's cosine (reranking). No gold label is read.",
+        f"The rule: {RULE[0].lower()}{RULE[1:]}",
         "",
     ]
