@@ -312,26 +312,14 @@ def contrastive_step(context, state) -> None:
 
 
 def label_bi(context, state) -> None:
-    state.bi_labels = label_with(
-        context,
-        "label-bi",
-        state.number,
-        state.folder,
-        "bi",
-        state.bis,
-        state.folder / BI_LABELS,
-    )
-    if context.cross_pool is not None:  # the cross-encoder's own pool, by the same models
-        state.cross_train_labels = label_with(
-            context,
-            "label-bi",
-            state.number,
-            state.folder,
-            "bi",
-            state.bis,
-            state.folder / CROSS_POOL_LABELS,
-            pairs=context.cross_pool,
+    def bi_labels(output, pairs=None):
+        return label_with(
+            context, "label-bi", state.number, state.folder, "bi", state.bis, output, pairs=pairs
         )
+
+    state.bi_labels = bi_labels(state.folder / BI_LABELS)
+    if context.cross_pool is not None:  # the cross-encoder's own pool, by the same models
+        state.cross_train_labels = bi_labels(state.folder / CROSS_POOL_LABELS, context.cross_pool)
 
 
 def label_cross(context, state) -> None:
