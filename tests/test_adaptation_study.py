@@ -137,7 +137,7 @@ def test_the_adapt_row_runs_the_shipped_recipe_as_it_is(tmp_path):
 def test_deploy_rule_judged_on_gold_it_never_showed_the_rule():
     from bench.studies.deploy_rule import judged, summary
 
-    def run(bi_held, cross_held, start, bi, cross):
+    def run(bi_held, cross_held, start, bi, cross, pairs=1000):
         fidelity = {"round 1": {"bi held-back": bi_held, "cross held-back": cross_held}}
         scores = {"bi": {"d": {"ap": bi}}, "cross": {"d": {"ap": cross}}}
         return judged(
@@ -148,6 +148,7 @@ def test_deploy_rule_judged_on_gold_it_never_showed_the_rule():
                 "fidelity": fidelity,
                 "scores": scores,
                 "start": start,
+                "adapt_pairs": pairs,
             }
         )
 
@@ -157,6 +158,9 @@ def test_deploy_rule_judged_on_gold_it_never_showed_the_rule():
     wrong = run(0.99, 0.80, start=80.0, bi=78.0, cross=70.0)  # the bi named, 2 below the start
     assert wrong["retrieval"] == "bi" and not wrong["retrieval_right"]
     assert wrong["rerank"] == "bi" and wrong["rerank_right"]  # 78 beats the cross's 70
+    # a corpus of 300 pairs holds back 30: too few to vouch, the start is named for both
+    small = run(0.99, 0.99, start=80.0, bi=82.0, cross=81.0, pairs=300)
+    assert (small["retrieval"], small["rerank"]) == ("start", "start") and small["gain_forgone"]
     counts = summary([kept, wrong])
     assert counts["start model named for retrieval"] == "1 of 2"
     assert counts["more than 0.5 below the start: the model named for retrieval"] == "1 of 2"

@@ -95,12 +95,20 @@ def test_a_run_ends_with_its_deploy_line(pairs_file, tiny_bi, tmp_path):
     recipe = tiny_recipe(rounds=1, contrastive=False, held_back=0.25)
     result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
     (choice,) = result.deploy
-    row = result.fidelity["round 1"]
-    assert choice.start_kept == (row["bi held-back"] < deploy.FIDELITY_FLOOR)
-    assert choice.retrieval == (str(tiny_bi) if choice.start_kept else str(out / "final" / "bi"))
+    # 48 pairs hold back 12: too few to vouch for a trained model, so the start is named
+    assert choice.start_kept and choice.retrieval == choice.rerank == str(tiny_bi)
+    assert "only 12 pairs were held back" in choice.line()
     record = json.loads((out / deploy.DEPLOY_FILE).read_text())
     assert record["models"][0]["line"] == choice.line()
     assert choice.line() in result.report.read_text()
+
+
+def test_too_few_held_back_pairs_cannot_vouch_for_a_trained_model():
+    row = {"bi held-back": 0.99, "cross held-back": 0.99}
+    few = deploy.choose(row, 1, 0, "final/bi", "final/cross", "default", held_pairs=49)
+    enough = deploy.choose(row, 1, 0, "final/bi", "final/cross", "default", held_pairs=50)
+    assert (few.retrieval, few.rerank, few.start_kept) == ("default", "default", True)
+    assert (enough.retrieval, enough.rerank) == ("final/bi", "final/cross")
 
 
 def test_bi_encoder_can_train_from_the_start_model_after_simcse(pairs_file, tiny_bi, tmp_path):
