@@ -131,7 +131,11 @@ def test_the_adapt_row_runs_the_shipped_recipe_as_it_is(tmp_path):
     shipped = row_config(data, tmp_path / "adapt", 2, "transenc-adapt")
     expected = load_recipe("adapt").with_overrides(seed=2)
     assert shipped.recipe.fingerprint() == expected.fingerprint()
-    assert not shipped.recipe.contrastive and shipped.recipe.start_teacher
+    assert shipped.recipe.start_teacher and shipped.recipe.bi_round_start == "start"
+    # the shipped recipe is the anchored candidate it was measured as
+    anchored = row_config(data, tmp_path / "anchored", 2, "transenc-anchored").recipe
+    assert anchored.fingerprint() == shipped.recipe.fingerprint()
+    assert not row_config(data, tmp_path / "no", 2, "transenc-no-simcse").recipe.contrastive
 
 
 def test_deploy_rule_judged_on_gold_it_never_showed_the_rule():

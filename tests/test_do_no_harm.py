@@ -57,7 +57,8 @@ def test_no_start_labels_where_the_models_are_the_start(pairs_file, tiny_bi, tmp
 def test_start_teacher_is_a_label_key_and_off_unless_asked():
     assert Recipe().start_teacher is False
     adapt = load_recipe("adapt")
-    assert adapt.start_teacher is True and adapt.contrastive is False
+    assert adapt.start_teacher is True and adapt.contrastive is True
+    assert adapt.bi_round_start == "start"  # SimCSE shapes the labels, not the weights
     assert "start_teacher = true" in adapt.to_toml()
     # a recipe made before the key existed keeps its fingerprint (resumable runs)
     assert Recipe().fingerprint() == Recipe(start_teacher=False).fingerprint()

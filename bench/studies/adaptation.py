@@ -42,7 +42,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   (``adapt-capped`` with step floors of 250 and 150, to fit MPNet on a CPU); MPNet's
   models are scored as ``bi-mpnet`` and ``cross-mpnet``.
 - ``transenc-adapt``: ``bootstrap --recipe adapt`` on the adapt side's pairs, the recipe exactly
-  as shipped (issue 40: no SimCSE stage, the start model a teacher of every round);
+  as shipped (since issue 40 the settings of ``adapt-anchored``);
+  ``transenc-no-simcse`` (``adapt-no-simcse``): no SimCSE stage at all (recorded first as
+  ``transenc-adapt``, while that was the shipped recipe; the records say so in their note);
   ``transenc-anchored`` (``adapt-anchored``): the SimCSE stage shapes the labels only, beside the
   start model's, and the bi-encoder trains from the start model; ``transenc-pool``
   (``adapt-pool4``): the cross-encoder trains on 4x the pairs, mined from the corpus's sentences.
@@ -93,6 +95,7 @@ ROWS = (
     "transenc-adapt",
     "transenc-anchored",
     "transenc-pool",
+    "transenc-no-simcse",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -110,6 +113,7 @@ ROW_RECIPES = {
             ("transenc-mutual", "mutual-probe"),
             ("transenc-anchored", "anchored"),
             ("transenc-pool", "pool4"),
+            ("transenc-no-simcse", "no-simcse"),
         )
     },
     # the README's "your data" path: sentences in, the shipped recipe as a user runs it
@@ -118,7 +122,7 @@ ROW_RECIPES = {
     "transenc-adapt": "adapt",
 }
 # rows that run their recipe's own SimCSE setting rather than the row's
-AS_SHIPPED_ROWS = ("transenc-adapt", "transenc-anchored", "transenc-pool")
+AS_SHIPPED_ROWS = ("transenc-adapt", "transenc-anchored", "transenc-pool", "transenc-no-simcse")
 # rows whose loop starts with the SimCSE stage
 CONTRASTIVE_ROWS = (
     "transenc-contrastive",
