@@ -140,6 +140,10 @@ def test_mine_pairs_writes_a_corpus_bootstrap_reads(sentences_file, tiny_bi, tmp
     assert len(corpus) >= len(read_sentences(sentences_file)) * 2  # 2 neighbours each, at least
     assert "neighbours" in result.output and "random" in result.output
     fails([*args, "--neighbours", "0", "--random", "0"], "not both 0")
+    # no --progress flag, output not a terminal: lines only, no bar's carriage returns
+    plain = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "again.tsv")])
+    assert plain.exit_code == 0, plain.output
+    assert "\r" not in plain.output and "Batches" not in plain.output
     fails(["mine-pairs", str(tmp_path / "none.txt"), "--out", str(out)], "none.txt")
 
 

@@ -45,6 +45,15 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+def progress_wanted(progress: bool | None) -> bool:
+    """``--progress``/``--no-progress`` as given, else bars only on a terminal; without them
+    the libraries' bars are silenced too."""
+    wanted = sys.stderr.isatty() if progress is None else progress
+    if not wanted:
+        quiet_progress_bars()
+    return wanted
+
+
 def quiet_progress_bars() -> None:
     """``--no-progress``: also the libraries' own bars (loading and saving weights)."""
     from huggingface_hub.utils import disable_progress_bars

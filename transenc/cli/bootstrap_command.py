@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from transenc import interrupts
-from transenc.cli import parse_tasks, quiet_progress_bars, recipe_from, say, user_errors
+from transenc.cli import parse_tasks, progress_wanted, recipe_from, say, user_errors
 from transenc.cli.app import app
 from transenc.cli.data_commands import (
     ColumnOption,
@@ -122,14 +122,13 @@ def bootstrap(
     ] = False,
     chunk_pairs: ChunkPairsOption = DEFAULT_CHUNK_PAIRS,
     cache_sentences: CacheSentencesOption = DEFAULT_CACHE_SENTENCES,
-    progress: ProgressOption = True,
+    progress: ProgressOption = None,
 ) -> None:
     """Run (or resume) the trans-encoder loop: bi -> cross -> bi, for several rounds."""
     from transenc import bootstrap as bootstrap_stage
     from transenc.evaluate import format_table
 
-    if not progress:
-        quiet_progress_bars()
+    progress = progress_wanted(progress)
     with user_errors():
         config = bootstrap_stage.BootstrapConfig(
             pairs=pairs or "",

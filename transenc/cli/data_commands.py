@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from transenc.cli import quiet_progress_bars, user_errors
+from transenc.cli import progress_wanted, user_errors
 from transenc.cli.app import app
 from transenc.cli.options import ProgressOption
 
@@ -57,14 +57,13 @@ def mine_pairs_command(
             "faiss-cpu; slower on a small CPU)."
         ),
     ] = "torch",
-    progress: ProgressOption = True,
+    progress: ProgressOption = None,
 ) -> None:
     """Pair every distinct sentence with its nearest neighbours and with random partners, so
     that the pairs span the similarity range; writes a corpus `bootstrap --pairs` reads."""
     from transenc.stages import mine
 
-    if not progress:
-        quiet_progress_bars()
+    progress = progress_wanted(progress)
     with user_errors():
         result = mine.run(
             mine.MineConfig(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from transenc.cli import parse_tasks, quiet_progress_bars, user_errors
+from transenc.cli import parse_tasks, progress_wanted, user_errors
 from transenc.cli.app import app
 from transenc.data.sts import STS_TASKS
 
@@ -66,14 +66,13 @@ def eval_gold(
     both_orders: OrdersOption = True,
     train_pairs: TrainPairsOption = None,
     output: OutputOption = None,
-    progress: ProgressOption = True,
+    progress: ProgressOption = None,
 ) -> None:
     """Score a bi-, cross- or late-interaction model on your own gold sets: Spearman (graded),
     average precision (binary) or MAP (reranking) x100, with their other metrics."""
     from transenc import evaluate, gold_eval
 
-    if not progress:
-        quiet_progress_bars()
+    progress = progress_wanted(progress)
     with user_errors():
         config = gold_eval.GoldEvalConfig(
             model=model,
@@ -114,13 +113,12 @@ def eval_sts(
     both_orders: OrdersOption = True,
     train_pairs: TrainPairsOption = None,
     output: OutputOption = None,
-    progress: ProgressOption = True,
+    progress: ProgressOption = None,
 ) -> None:
     """Spearman x100 of a bi- or cross-encoder on STS12-16, STS-B test and SICK-R test."""
     from transenc import evaluate
 
-    if not progress:
-        quiet_progress_bars()
+    progress = progress_wanted(progress)
     with user_errors():
         config = evaluate.EvalConfig(
             model=model,

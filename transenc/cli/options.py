@@ -17,7 +17,15 @@ SeedOption = Annotated[int | None, typer.Option(help="Random seed [default: reci
 DataDirOption = Annotated[
     Path | None, typer.Option(help="STS data dir for named corpora [default: as for eval-sts].")
 ]
-ProgressOption = Annotated[bool, typer.Option(help="Show progress bars.")]
+ProgressOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Show progress bars [default: only when the output is a terminal, so that a log "
+        "file holds lines, not carriage returns].",
+        show_default=False,
+    ),
+]
 ChunkPairsOption = Annotated[
     int, typer.Option(min=1, help="Labelling: pairs read, scored and written at a time.")
 ]

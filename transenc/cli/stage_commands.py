@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from transenc import objectives
-from transenc.cli import quiet_progress_bars, recipe_from, user_errors
+from transenc.cli import progress_wanted, recipe_from, user_errors
 from transenc.cli.app import app
 from transenc.cli.options import (
     CacheSentencesOption,
@@ -76,15 +76,14 @@ def label_command(
     data_dir: DataDirOption = None,
     chunk_pairs: ChunkPairsOption = DEFAULT_CHUNK_PAIRS,
     cache_sentences: CacheSentencesOption = DEFAULT_CACHE_SENTENCES,
-    progress: ProgressOption = True,
+    progress: ProgressOption = None,
 ) -> None:
     """Score every pair with a bi-encoder (cosine) or cross-encoder and write pseudo-labels.
 
     A corpus file is read, scored and written in chunks, so memory does not grow with it."""
     from transenc.stages import label
 
-    if not progress:
-        quiet_progress_bars()
+    progress = progress_wanted(progress)
     with user_errors():
         result = label.run(
             label.LabelConfig(
