@@ -36,6 +36,8 @@ result = run(
     say=print,
 )
 print("fidelity (label-free):", result.fidelity)
+for choice in result.deploy:  # what to use, chosen from label-free signals
+    print(choice.line())
 
 # 4. Your gold, if given: every metric of both final models.
 for model in (*result.final_bi, *result.final_cross):
