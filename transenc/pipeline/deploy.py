@@ -54,10 +54,11 @@ class Choice:
     reason: str
     start_kept: bool = False  # the start model is what to use for retrieval
     checked: bool = True  # whether any held-back signal was there to read
+    start_note: str = "nothing here beat it"  # why the start model is named, in brief
 
     def line(self) -> str:
         if self.start_kept:
-            use = f"deploy: the start model {self.retrieval} (nothing here beat it)"
+            use = f"deploy: the start model {self.retrieval} ({self.start_note})"
         else:
             use = f"deploy: {self.retrieval} for retrieval"
         rerank = "its cosine" if self.rerank == self.retrieval else self.rerank
@@ -84,6 +85,7 @@ def choose(
             f"only {held_pairs} pairs were held back, under the {MIN_VOUCHING_PAIRS} that can "
             "vouch for a trained model; check final/ on gold before you use it",
             start_kept=True,
+            start_note="too few pairs to vouch for a trained one",
         )
     if bi_held is None:
         return Choice(
