@@ -126,9 +126,14 @@ def test_a_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch, tiny_bi)
 
 
 @pytest.mark.parametrize("suffix,sep", [(".tsv", "\t"), (".csv", ",")])
-def test_a_sentence_over_128_kib_is_read(tmp_path, suffix, sep):
+def test_a_sentence_over_128_kib_is_one_line_and_a_long_one_is_read(tmp_path, suffix, sep):
+    from transenc.data.textfile import MAX_SENTENCE_CHARS
+
     corpus = tmp_path / f"pairs{suffix}"
-    long = "word " * 40_000  # 200 KB
+    huge = "word " * 40_000  # 200 KB: past csv's field limit, and far past what a model reads
+    corpus.write_text(f"sentence1{sep}sentence2\n{huge}{sep}short\nb{sep}c\n")
+    fails(["pairs-info", str(corpus)], f"{corpus}:2", "characters")
+    long = "word " * (MAX_SENTENCE_CHARS // 5 - 1)  # just under the limit: read as it is
     corpus.write_text(f"sentence1{sep}sentence2\n{long}{sep}short\nb{sep}c\n")
     result = runner.invoke(app, ["pairs-info", str(corpus)])
     assert result.exit_code == 0, result.output
