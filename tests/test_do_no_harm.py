@@ -185,3 +185,15 @@ def test_deploy_json_states_the_rule(tmp_path):
     record = json.loads((tmp_path / deploy.DEPLOY_FILE).read_text())
     assert record["rule"] == deploy.RULE and str(deploy.FIDELITY_FLOOR) in record["rule"]
     assert choice.rerank == "final/bi"  # no cross-encoder signal: rerank with the bi-encoder
+
+
+def test_the_pool_is_labelled_by_the_same_sources_as_the_corpus(pairs_file, tiny_bi, tmp_path):
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=True, start_teacher=True).with_overrides(
+        cross_pair_pool=2
+    )
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    corpus = read_labels(out / "round-1" / "bi_labels.tsv")  # SimCSE model and start, averaged
+    pool = read_labels(out / "round-1" / "cross_pool_labels.tsv")
+    assert pool.pairs[: len(corpus)] == corpus.pairs
+    np.testing.assert_allclose(pool.scores[: len(corpus)], corpus.scores, atol=1e-5)

@@ -186,6 +186,16 @@ def cosine_to_target(scores: np.ndarray, label_map: str) -> np.ndarray:
     raise ValueError(f"unknown label map {label_map!r}")
 
 
+def rank_agreement(first: np.ndarray, second: np.ndarray) -> float:
+    """Spearman of two score arrays; 0 where one side is constant (it ranks nothing, and
+    Spearman is undefined there)."""
+    from scipy.stats import spearmanr
+
+    if np.ptp(first) == 0 or np.ptp(second) == 0:
+        return 0.0
+    return float(spearmanr(first, second).statistic)
+
+
 def mix_labels(cross: PairCorpus, bi: PairCorpus, cross_weight: float) -> PairCorpus:
     """``cross_weight`` x cross-encoder score + (1 - ``cross_weight``) x bi-encoder cosine, pair
     by pair; both label files must hold the same pairs in the same order."""

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from transenc.data.readers import tsv_quoting
-from transenc.data.textfile import check_length, json_records, stream_lines
+from transenc.data.textfile import check_length, inner_suffix, json_records, stream_lines
 from transenc.errors import DataError, TransencError
 
 SENTENCE_COLUMNS = ("sentence", "text")
@@ -44,8 +44,7 @@ def read_sentences(path: str | Path, column: str | None = None) -> list[str]:
     line), or TSV/CSV/JSONL with a ``sentence`` or ``text`` column (``column`` to choose);
     ``.gz`` for any of them. Blank lines and empty sentences are skipped."""
     path = Path(path)
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    fmt = suffixes[-1] if suffixes else ".txt"
+    fmt = inner_suffix(path) or ".txt"
     if fmt == ".txt":
         rows = ((n, line.strip()) for n, line in enumerate(stream_lines(path), start=1))
     elif fmt in (".tsv", ".csv"):

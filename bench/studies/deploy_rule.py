@@ -17,6 +17,7 @@ import json
 
 from bench.common import RESULTS_DIR
 from transenc.pipeline import deploy
+from transenc.stages.learn_labels import held_back_count
 
 BENCHMARKS = ("adaptation", "adaptation_gpu", "sts_genres")
 TOLERANCE = 0.5  # the issue's own line for "below the start"
@@ -50,7 +51,7 @@ def judged(figures: dict) -> dict:
     count = 2 if "bi-1" in row or "bi-1 held-back" in row else 1
     # the pairs the bi-encoder's stage held back: the records keep the corpus size, and every
     # recorded recipe held back 10% (transenc.stages.learn_labels.held_back_mask's count)
-    held = max(2, round(HELD_BACK * figures["adapt_pairs"]))
+    held = held_back_count(figures["adapt_pairs"], HELD_BACK)
     choice = deploy.choose(row, count, 0, "bi", "cross", "start", held)
     gold = {
         "start": figures["start"],

@@ -25,7 +25,13 @@ from transenc.data.sts import (
     load_sts_task,
     load_transductive_pool,
 )
-from transenc.data.textfile import clean_sentence, json_records, parse_score, stream_lines
+from transenc.data.textfile import (
+    clean_sentence,
+    inner_suffix,
+    json_records,
+    parse_score,
+    stream_lines,
+)
 from transenc.errors import DataError, quoted
 
 FORMATS = ("tsv", "csv", "jsonl", "lines")
@@ -85,10 +91,7 @@ def read_pair_chunks(
 def format_of(path: Path) -> str | None:
     """The format a file's extension names, a compression suffix (``pairs.tsv.gz``) looked
     through."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return EXTENSION_FORMATS.get(suffixes[-1]) if suffixes else None
+    return EXTENSION_FORMATS.get(inner_suffix(path))
 
 
 def _rows(path: Path, fmt: str | None, columns: list[str]) -> Iterator[Row]:

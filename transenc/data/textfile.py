@@ -44,6 +44,13 @@ def _open_binary(path: Path):
     return path.open("rb")
 
 
+def inner_suffix(path: Path) -> str:
+    """A file's extension, lower-case, looking through ``.gz`` (``pairs.tsv.gz`` -> ``.tsv``);
+    empty for none."""
+    suffixes = [s.lower() for s in Path(path).suffixes if s.lower() != ".gz"]
+    return suffixes[-1] if suffixes else ""
+
+
 def stream_lines(path: str | Path) -> Iterator[str]:
     """The lines of a UTF-8 text file, endings kept, read one at a time (memory does not grow
     with the file); errors as :func:`read_text`, raised when the reader gets there.

@@ -16,9 +16,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import spearmanr
 
-from transenc.labels import read_labels
+from transenc.labels import rank_agreement, read_labels
 from transenc.pipeline.names import BI_LABELS, CROSS_LABELS, model_dir_name, round_dir
 from transenc.stages.learn_labels import held_back_mask
 
@@ -60,7 +59,7 @@ def round_fidelity(out: Path, rounds: int, count: int) -> dict[str, dict[str, fl
             if own.is_file() and (folder / BI_LABELS).is_file():
                 learnt, scores = read_labels(folder / BI_LABELS).scores, read_labels(own).scores
                 trained = _trained(folder / f"train-{cross}.manifest.json", len(learnt))
-                row[cross] = _spearman(scores[trained], learnt[trained])
+                row[cross] = round(rank_agreement(scores[trained], learnt[trained]), 4)
             for name in (bi, cross, model_dir_name("late", k, count)):
                 held = _recorded(folder / f"train-{name}.manifest.json", "held_back_fidelity")
                 if held is not None:
@@ -68,12 +67,6 @@ def round_fidelity(out: Path, rounds: int, count: int) -> dict[str, dict[str, fl
         if row:
             table[f"round {r}"] = row
     return table
-
-
-def _spearman(scores: np.ndarray, targets: np.ndarray) -> float:
-    if np.ptp(scores) == 0 or np.ptp(targets) == 0:
-        return 0.0  # a constant side ranks nothing (as transenc.stages.learn_labels.fidelity_of)
-    return round(float(spearmanr(scores, targets).statistic), 4)
 
 
 def markdown(table: dict[str, dict[str, float]]) -> list[str]:

@@ -81,7 +81,6 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
         )
     )
     say(f"final models (round {selected}): {', '.join(str(p) for p in final_bi + final_cross)}")
-
     runner = context.runner
     return BootstrapResult(
         out,

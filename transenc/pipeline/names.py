@@ -18,9 +18,9 @@ FINAL_DIR = "final"
 TEACHERS_DIR = "teachers"
 MINED_DIR = "mined"  # bootstrap --sentences: the pairs mined from them
 MINED_PAIRS = "pairs.tsv"
-GIVEN_PAIRS = "given.tsv"
+GIVEN_PAIRS = "given.tsv"  # bootstrap --augment: the pairs the mined ones join
 CROSS_POOL_DIR = "cross-pool"  # [cross] pair_pool: the pairs the cross-encoder trains on
-CROSS_POOL_LABELS = "cross_pool_labels.tsv"  # bootstrap --augment: the pairs the mined ones join
+CROSS_POOL_LABELS = "cross_pool_labels.tsv"
 
 
 def round_dir(number: int) -> str:

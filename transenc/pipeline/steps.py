@@ -70,7 +70,7 @@ def label_with(
         batch_size=recipe.label_batch_size,
         precision=recipe.label_precision,
         show_progress=context.config.show_progress,
-        extra_labels=dict(_teachers_of(context, kind, models, pairs) if extra is None else extra),
+        extra_labels=dict(_teachers_of(context, kind, models) if extra is None else extra),
         weights=recipe.label_weights if weights is None else weights,
         source_names=[model_dir_name(kind, k, len(models)) for k in range(len(models))],
         chunk_pairs=context.config.label_chunk_pairs,
@@ -81,12 +81,10 @@ def label_with(
     return output
 
 
-def _teachers_of(context, kind: str, models, pairs=None) -> dict:
-    """The frozen label sources of a ``kind`` labelling by ``models``: the teachers, and the
-    starting models' own labels wherever the models labelling are no longer the start (the
-    corpus's labels only: another pair file has no frozen label files)."""
-    if pairs is not None:
-        return {}
+def _teachers_of(context, kind: str, models) -> dict:
+    """The frozen label sources of a ``kind`` labelling of the corpus by ``models``: the
+    teachers, and the starting models' own labels wherever the models labelling are no longer
+    the start."""
     teachers = dict(context.teacher_labels.get(kind, {}))
     if kind == "bi" and list(models) != context.start_bis:
         teachers.update(context.start_labels)
@@ -157,12 +155,9 @@ def mine_step(context, state) -> None:
     given = folder / GIVEN_PAIRS if config.augment else None
     if given is not None:
         distributed.main_first(lambda: _write_given(given, config.given_corpus))
-    bi_teachers = [
-        t for t, k in zip(context.teachers, config.teacher_kinds, strict=True) if k == "bi"
-    ]
     mine_config = mine.MineConfig(
         sentences=Path(config.sentences) if config.sentences else None,
-        models=[*state.bis, *bi_teachers],
+        models=[*state.bis, *bi_teachers(context)],
         output=folder / MINED_PAIRS,
         pairs=given,
         column=config.sentence_column,
@@ -203,28 +198,42 @@ def eval_start(context, state) -> None:
     )
 
 
-def label_teacher(context, state) -> None:
-    """A frozen teacher labels the corpus once (it never changes, so neither do its labels)."""
+def label_frozen(context, step: str, name: str, model: str, kind: str) -> Path:
+    """A frozen model labels the corpus once, into ``teachers/NAME.KIND_labels.tsv`` (it never
+    changes, so neither do its labels)."""
     folder = context.out / TEACHERS_DIR
+    output = folder / f"{name}.{kind}_labels.tsv"
+    config = label.LabelConfig(
+        models=[model],
+        pairs=str(context.pairs),
+        output=output,
+        kind=kind,
+        both_orders=kind == "cross" and context.recipe.cross_label_both_orders,
+        batch_size=context.recipe.label_batch_size,
+        precision=context.recipe.label_precision,
+        show_progress=context.config.show_progress,
+        chunk_pairs=context.config.label_chunk_pairs,
+        cache_sentences=context.config.cache_sentences,
+    )
+    context.runner.run_stage(step, 0, folder, f"label-{name}", label, config)
+    return output
+
+
+def bi_teachers(context) -> list[str]:
+    """The frozen teachers that are bi-encoders, resolved."""
+    kinds = context.config.teacher_kinds
+    return [t for t, k in zip(context.teachers, kinds, strict=True) if k == "bi"]
+
+
+def label_teacher(context, state) -> None:
+    """Each frozen teacher labels the corpus once."""
     for k, (kind, teacher) in enumerate(
         zip(context.config.teacher_kinds, context.teachers, strict=True)
     ):
         name = f"teacher-{k + 1}"
-        output = folder / f"{name}.{kind}_labels.tsv"
-        config = label.LabelConfig(
-            models=[teacher],
-            pairs=str(context.pairs),
-            output=output,
-            kind=kind,
-            both_orders=kind == "cross" and context.recipe.cross_label_both_orders,
-            batch_size=context.recipe.label_batch_size,
-            precision=context.recipe.label_precision,
-            show_progress=context.config.show_progress,
-            chunk_pairs=context.config.label_chunk_pairs,
-            cache_sentences=context.config.cache_sentences,
+        context.teacher_labels[kind][name] = label_frozen(
+            context, "label-teacher", name, teacher, kind
         )
-        context.runner.run_stage("label-teacher", 0, folder, f"label-{name}", label, config)
-        context.teacher_labels[kind][name] = output
 
 
 def label_start(context, state) -> None:
@@ -236,23 +245,9 @@ def label_start(context, state) -> None:
     recipe = context.recipe
     if not recipe.start_teacher or not (recipe.contrastive or recipe.rounds > 1):
         return
-    folder = context.out / TEACHERS_DIR
     for k, model in enumerate(state.bis):
         name = start_teacher_name(k, context.count)
-        output = folder / f"{name}.bi_labels.tsv"
-        config = label.LabelConfig(
-            models=[model],
-            pairs=str(context.pairs),
-            output=output,
-            kind="bi",
-            batch_size=recipe.label_batch_size,
-            precision=recipe.label_precision,
-            show_progress=context.config.show_progress,
-            chunk_pairs=context.config.label_chunk_pairs,
-            cache_sentences=context.config.cache_sentences,
-        )
-        context.runner.run_stage("label-start", 0, folder, f"label-{name}", label, config)
-        context.start_labels[name] = output
+        context.start_labels[name] = label_frozen(context, "label-start", name, model, "bi")
 
 
 def mine_pool(context, state) -> None:
@@ -267,13 +262,10 @@ def mine_pool(context, state) -> None:
     # enough neighbours per sentence for the pool, one random partner each
     neighbours = max(mine.DEFAULT_NEIGHBOURS, -(-extra // max(1, len(corpus.sentences))) - 1)
     config, recipe = context.config, context.recipe
-    bi_teachers = [
-        t for t, k in zip(context.teachers, config.teacher_kinds, strict=True) if k == "bi"
-    ]
     folder = context.out / CROSS_POOL_DIR
     mine_config = mine.MineConfig(
         sentences=None,
-        models=[*context.start_bis, *bi_teachers],
+        models=[*context.start_bis, *bi_teachers(context)],
         output=folder / MINED_PAIRS,
         pairs=context.pairs,
         neighbours=neighbours,
@@ -312,14 +304,26 @@ def contrastive_step(context, state) -> None:
 
 
 def label_bi(context, state) -> None:
-    def bi_labels(output, pairs=None):
-        return label_with(
-            context, "label-bi", state.number, state.folder, "bi", state.bis, output, pairs=pairs
+    state.bi_labels = label_with(
+        context, "label-bi", state.number, state.folder, "bi", state.bis, state.folder / BI_LABELS
+    )
+    if context.cross_pool is not None:
+        # the cross-encoder's own pool, labelled by the same sources in the same order; the
+        # frozen ones (whose label files hold the corpus only) encode its sentences here
+        frozen = bi_teachers(context)
+        if context.start_labels and state.bis != context.start_bis:
+            frozen += context.start_bis
+        state.cross_train_labels = label_with(
+            context,
+            "label-bi",
+            state.number,
+            state.folder,
+            "bi",
+            [*state.bis, *frozen],
+            state.folder / CROSS_POOL_LABELS,
+            extra={},
+            pairs=context.cross_pool,
         )
-
-    state.bi_labels = bi_labels(state.folder / BI_LABELS)
-    if context.cross_pool is not None:  # the cross-encoder's own pool, by the same models
-        state.cross_train_labels = bi_labels(state.folder / CROSS_POOL_LABELS, context.cross_pool)
 
 
 def label_cross(context, state) -> None:

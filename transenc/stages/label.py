@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from transenc.atomic import check_writable
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import DEFAULT_CHUNK_PAIRS, read_pair_chunks, resolve_corpus
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES, EmbeddingCache
 from transenc.errors import DataError, TransencError
-from transenc.labels import label_writer, read_label_chunks, source_weights
+from transenc.labels import label_writer, rank_agreement, read_label_chunks, source_weights
 from transenc.models import KINDS, detect_kind, load_model
 from transenc.precision import PRECISIONS, choose
 from transenc.scoring import scores_of
@@ -159,7 +158,7 @@ def run(config: LabelConfig) -> LabelResult:
                 append(chunk.with_scores(combined[done : done + len(chunk)]))
                 done += len(chunk)
     first, *others = scores.values()
-    agreement = _agreement(first, others[0]) if others else None
+    agreement = rank_agreement(first, others[0]) if others else None
     return LabelResult(
         config.output,
         pairs,
@@ -171,13 +170,6 @@ def run(config: LabelConfig) -> LabelResult:
         choose(config.precision).note,
         dict(zip(names, np.round(weights, 4).tolist(), strict=True)) if len(scores) > 1 else {},
     )
-
-
-def _agreement(first: np.ndarray, second: np.ndarray) -> float:
-    """Spearman of two sources' labels; 0 where one is constant (it ranks nothing)."""
-    if np.ptp(first) == 0 or np.ptp(second) == 0:
-        return 0.0
-    return float(spearmanr(first, second).statistic)
 
 
 def _teacher_scores(path: Path, chunks, pairs: int, config: LabelConfig, copy_to: Path):
