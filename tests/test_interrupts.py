@@ -16,7 +16,7 @@ def interrupted_at(monkeypatch, stage_name: str, signum: int | None = None):
     """Makes the given stage's work raise as Ctrl-C (or deliver ``signum``) when it starts."""
     real_step = runner_module.Runner.step
 
-    def step(self, stage, number, kind, work):
+    def step(self, stage, number, kind, work, checkpoints=None):
         def cut():
             if stage.name == stage_name:
                 if signum is None:
@@ -24,7 +24,7 @@ def interrupted_at(monkeypatch, stage_name: str, signum: int | None = None):
                 os.kill(os.getpid(), signum)
             return work()
 
-        return real_step(self, stage, number, kind, cut)
+        return real_step(self, stage, number, kind, cut, checkpoints)
 
     monkeypatch.setattr(runner_module.Runner, "step", step)
 

@@ -2,7 +2,8 @@
 how to resume, and the shell's exit status (130, 143), instead of a traceback or silence.
 
 A run's stages are resumable: each finished stage is on disk with its manifest, and the rerun
-of the same command skips them; the stage that was cut short starts again from its beginning.
+of the same command skips them; a training stage that was cut short resumes from its newest
+checkpoint (:mod:`transenc.checkpoints`), any other stage starts again from its beginning.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated()
 
 
-def mark(err: BaseException, stage: str) -> None:
-    """Records on an interrupt which stage it cut short (the innermost one wins)."""
+def mark(err: BaseException, stage: str, checkpoint_step: int | None = None) -> None:
+    """Records on an interrupt which stage it cut short (the innermost one wins) and the
+    checkpoint that stage will resume from, if it saved one."""
     if isinstance(err, KeyboardInterrupt) and not getattr(err, "stage", None):
         err.stage = stage
+        err.checkpoint_step = checkpoint_step
 
 
 def rerun_command() -> str:
@@ -45,10 +48,12 @@ def announced(what: str, say) -> Iterator[None]:
     except KeyboardInterrupt as err:
         status = EXIT_SIGTERM if isinstance(err, Terminated) else EXIT_SIGINT
         stage = getattr(err, "stage", None)
+        step = getattr(err, "checkpoint_step", None)
         running = f" during {stage}" if stage else ""
+        kept = f"{what} and {stage}'s checkpoint at step {step}" if step is not None else what
         say(
             f"interrupted{running} ({'SIGTERM' if status == EXIT_SIGTERM else 'Ctrl-C'}): "
-            f"{what} kept; to resume, run again: {rerun_command()}"
+            f"{kept} kept; to resume, run again: {rerun_command()}"
         )
         raise SystemExit(status) from None
     finally:

@@ -87,6 +87,10 @@ class Stage:
             self._input_sums = {name: checksum(path) for name, path in self.inputs.items()}
         return self._input_sums
 
+    def recorded_config(self) -> dict:
+        """The config as the manifest records it."""
+        return _normalise(self.config)
+
     def problem(self) -> str | None:
         """Why the stage must run (``None`` when it is done and intact)."""
         if not self.manifest.is_file():
@@ -97,7 +101,7 @@ class Stage:
             return "manifest is damaged"
         if recorded.get("format") != MANIFEST_VERSION:
             return "manifest format changed"
-        if recorded.get("config") != _normalise(self.config):
+        if recorded.get("config") != self.recorded_config():
             return "config changed"
         if recorded.get("inputs") != self.input_checksums():
             return "inputs changed"
@@ -113,7 +117,7 @@ class Stage:
         entry = {
             "format": MANIFEST_VERSION,
             "stage": self.name,
-            "config": _normalise(self.config),
+            "config": self.recorded_config(),
             "inputs": self.input_checksums(),
             "input_paths": {name: str(path) for name, path in self.inputs.items()},
             "outputs": {

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from transenc.atomic import atomic_dir
+from transenc.checkpoints import StageCheckpoints, TimedSaves
 from transenc.device import device_type
 from transenc.distributed import is_main, world_size
 from transenc.errors import TransencError, shorten
@@ -46,6 +47,7 @@ def fit(
     seed: int,
     show_progress: bool,
     evaluator=None,
+    checkpoints: StageCheckpoints | None = None,
     **extra_args,
 ) -> Fitted:
     """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
@@ -60,7 +62,9 @@ def fit(
     (a sentence-transformers evaluator whose primary metric is ``fidelity``) runs every
     ``check_every`` steps and the trainer ends on the weights it scored highest (checkpoints
     in a temporary folder, weights only), stopping after ``patience`` checks without a gain;
-    otherwise no checkpoint is written.
+    otherwise no checkpoint is written. With ``checkpoints``, the trainer's whole state is saved
+    there every ``checkpoints.every_seconds`` and training resumes from the newest checkpoint
+    found there (see :mod:`transenc.checkpoints`).
     """
     from datasets import Dataset
     from sentence_transformers.cross_encoder import CrossEncoderTrainer
@@ -79,10 +83,15 @@ def fit(
         extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
     examples = len(next(iter(columns.values())))
     evaluator, callbacks, check_args = _checks(settings, evaluator, examples)
+    resume_from = None
+    if checkpoints is not None:
+        callbacks = [*(callbacks or []), TimedSaves(checkpoints.every_seconds)]
+        check_args = resumable(check_args)
+        resume_from = checkpoints.newest()
     with (
         truncated_to(model, settings.max_length),
         length_chunked(model, settings.length_chunk),
-        tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir,
+        _workdir(checkpoints) as workdir,
     ):
         args = args_class(
             output_dir=workdir,
@@ -123,8 +132,28 @@ def fit(
             from transformers.trainer_callback import PrinterCallback
 
             trainer.remove_callback(PrinterCallback)
-        output = trainer.train()
+        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
         return Fitted(output.training_loss, output.global_step)
+
+
+@contextmanager
+def _workdir(checkpoints: StageCheckpoints | None) -> Iterator[str]:
+    """The trainer's output folder: the stage's checkpoint folder, or a throwaway one."""
+    if checkpoints is not None:
+        yield str(checkpoints.folder)
+        return
+    with tempfile.TemporaryDirectory(prefix="transenc-train-") as workdir:
+        yield workdir
+
+
+def resumable(check_args: dict) -> dict:
+    """Trainer arguments whose checkpoints hold everything a resume needs (the optimizer,
+    the scheduler and the RNG states besides the weights): the best-kept checkpoint and the
+    newest, or the newest alone."""
+    if check_args.get("save_strategy") == "no":
+        # TimedSaves decides when to save; the trainer keeps only the newest
+        return {**check_args, "save_total_limit": 1}
+    return {**check_args, "save_only_model": False}
 
 
 def _checks(settings: TrainSettings, evaluator, examples: int) -> tuple:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from transenc import interrupts
+from transenc.checkpoints import DEFAULT_CHECKPOINT_MINUTES
 from transenc.cli import parse_tasks, progress_wanted, recipe_from, say, user_errors
 from transenc.cli.app import app
 from transenc.cli.data_commands import (
@@ -122,6 +123,14 @@ def bootstrap(
     ] = False,
     chunk_pairs: ChunkPairsOption = DEFAULT_CHUNK_PAIRS,
     cache_sentences: CacheSentencesOption = DEFAULT_CACHE_SENTENCES,
+    checkpoint_minutes: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="A training stage saves a checkpoint this often; after Ctrl-C the rerun "
+            "resumes from it (0: no checkpoints, a cut-off stage starts again).",
+        ),
+    ] = DEFAULT_CHECKPOINT_MINUTES,
     progress: ProgressOption = None,
 ) -> None:
     """Run (or resume) the trans-encoder loop: bi -> cross -> bi, for several rounds."""
@@ -152,6 +161,7 @@ def bootstrap(
             show_progress=progress,
             label_chunk_pairs=chunk_pairs,
             cache_sentences=cache_sentences,
+            checkpoint_minutes=checkpoint_minutes,
         )
         kept = f"the finished stages in {out}"
         with interrupts.announced(kept, lambda line: typer.echo(line, err=True)):

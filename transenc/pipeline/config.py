@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from transenc.atomic import check_writable
+from transenc.checkpoints import DEFAULT_CHECKPOINT_MINUTES
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import DEFAULT_CHUNK_PAIRS, resolve_corpus
 from transenc.data.sts import STS_TASKS, load_sts_task
@@ -54,6 +55,8 @@ class BootstrapConfig:
         eval_tasks: the tasks evaluated with ``eval_data``.
         label_chunk_pairs, cache_sentences: how labelling splits its work (pairs per chunk,
             bi-encoder embeddings kept across chunks); they bound memory, not the result.
+        checkpoint_minutes: how often a training stage saves a checkpoint that a rerun resumes
+            from after an interrupt (0: never; a cut-off stage then starts again).
     """
 
     pairs: str
@@ -78,6 +81,7 @@ class BootstrapConfig:
     corpus_options: dict = field(default_factory=dict)
     label_chunk_pairs: int = DEFAULT_CHUNK_PAIRS
     cache_sentences: int = DEFAULT_CACHE_SENTENCES
+    checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES
 
     def __post_init__(self) -> None:
         registry.check_recipe(self.recipe)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from transenc import distributed, interrupts
+from transenc.checkpoints import StageCheckpoints, fingerprint_of
 from transenc.errors import TransencError
 from transenc.manifest import Stage
 from transenc.pipeline import registry
@@ -64,35 +65,69 @@ class Runner:
         """Runs ``module.run(config)`` as a resumable stage ``folder.name/leaf`` of ``step``,
         its manifest built from the config's declaration (:mod:`transenc.stages.declare`)."""
         stage = stage_for(config, f"{folder.name}/{leaf}", folder / f"{leaf}.manifest.json")
-        return self.step(stage, number, step, lambda: _metrics(module.run(config)))
+        checkpoints = None
+        minutes = self.config.checkpoint_minutes
+        if hasattr(config, "checkpoints") and minutes > 0:  # a training stage
+            checkpoints = StageCheckpoints(folder / f"{leaf}.checkpoints", minutes * 60)
+            config.checkpoints = checkpoints
+        return self.step(stage, number, step, lambda: _metrics(module.run(config)), checkpoints)
 
-    def step(self, stage: Stage, number: int, kind: str, work: Callable[[], dict]) -> dict:
+    def step(
+        self,
+        stage: Stage,
+        number: int,
+        kind: str,
+        work: Callable[[], dict],
+        checkpoints: StageCheckpoints | None = None,
+    ) -> dict:
         if self.force_ref == (number, kind):
             self.forced = True
         problem = distributed.from_main(
             ("forced" if self.forced else stage.problem()) if distributed.is_main() else None
         )
         if problem is None:
+            if checkpoints is not None:
+                checkpoints.clear()
             self.skipped.append(stage.name)
             self.say(f"[skip] {stage.name}: done earlier")
             self.seconds[stage.name] = stage.recorded_seconds()
             return stage.recorded_metrics()
         started = time.time()
-        if problem != "not run yet":
+        resumed_at = self._resumable(stage, checkpoints)
+        if resumed_at is not None:
+            self.say(f"[resume] {stage.name}: from its checkpoint at step {resumed_at}")
+        elif problem != "not run yet":
             self.say(f"[redo] {stage.name}: {problem}")
         else:  # a stage can run for an hour: say what is running before it starts
             self.say(f"[start] {stage.name}")
         try:
             metrics = work()
         except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the line names this stage
-            interrupts.mark(err, stage.name)
+            saved = checkpoints.newest_step() if checkpoints is not None else None
+            interrupts.mark(err, stage.name, saved)
             raise
         if distributed.is_main():
             self.seconds[stage.name] = stage.record(started, metrics)["seconds"]
+        if checkpoints is not None:  # the stage is on disk whole: its checkpoints are spent
+            checkpoints.clear()
         distributed.barrier()  # the next stage may read what rank 0 has just written
         self.ran.append(stage.name)
         self.say(f"[done] {stage.name} in {time.time() - started:.0f}s: {stage_summary(metrics)}")
         return metrics
+
+    def _resumable(self, stage: Stage, checkpoints: StageCheckpoints | None) -> int | None:
+        """The step a training stage resumes from: its newest checkpoint written under the
+        same config and inputs, unless this run redoes it from scratch."""
+        if checkpoints is None:
+            return None
+        if self.forced:
+            checkpoints.clear()
+            return None
+        fingerprint = fingerprint_of(stage.recorded_config(), stage.input_checksums())
+        # rank 0 keeps or removes them; the broadcast holds the others until it has
+        return distributed.from_main(
+            checkpoints.prepare(fingerprint) if distributed.is_main() else None
+        )
 
 
 def _metrics(result) -> dict:

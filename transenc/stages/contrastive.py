@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transenc.atomic import check_writable
+from transenc.checkpoints import StageCheckpoints
 from transenc.data.readers import resolve_corpus
 from transenc.distributed import world_size
 from transenc.lengths import resolved
@@ -32,6 +33,8 @@ class ContrastiveConfig:
     seed: int = 42
     data_dir: Path | None = None
     show_progress: bool = runtime_field(False)
+    # where a cut-off run resumes mid-stage (set by the runner; None: no checkpoints)
+    checkpoints: StageCheckpoints | None = runtime_field(None)
 
     def __post_init__(self) -> None:
         check_writable(self.output, "model folder")
@@ -63,6 +66,7 @@ def run(config: ContrastiveConfig) -> ContrastiveResult:
         settings,
         config.seed,
         config.show_progress,
+        checkpoints=config.checkpoints,
         batch_sampler="no_duplicates",
     ).loss
     card = model_card(

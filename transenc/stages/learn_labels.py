@@ -124,6 +124,7 @@ def learn_labels(
         config.seed,
         config.show_progress,
         evaluator=checker,
+        checkpoints=config.checkpoints,
         **(extra_args or {}),
     )
     card = model_card(

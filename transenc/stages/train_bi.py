@@ -12,6 +12,7 @@ from pathlib import Path
 
 from transenc import objectives
 from transenc.atomic import check_writable
+from transenc.checkpoints import StageCheckpoints
 from transenc.errors import TransencError
 from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.objectives import dual_reg
@@ -33,6 +34,8 @@ class TrainBiConfig:
     # the share of the pairs kept out of training, for held-back fidelity
     held_back: float = added_field(0.0)
     show_progress: bool = runtime_field(False)
+    # where a cut-off run resumes mid-stage (set by the runner; None: no checkpoints)
+    checkpoints: StageCheckpoints | None = runtime_field(None)
     loss: str = DEFAULT_BI_LOSS
     loss_params: dict = field(default_factory=dict)
     dual_reg: dict = field(default_factory=dict)

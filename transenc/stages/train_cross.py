@@ -12,6 +12,7 @@ from pathlib import Path
 
 from transenc import objectives
 from transenc.atomic import check_writable
+from transenc.checkpoints import StageCheckpoints
 from transenc.errors import TransencError
 from transenc.labels import cosine_to_target
 from transenc.models import load_cross_encoder
@@ -37,6 +38,8 @@ class TrainCrossConfig:
     # the share of the pairs kept out of training, for held-back fidelity
     held_back: float = added_field(0.0)
     show_progress: bool = runtime_field(False)
+    # where a cut-off run resumes mid-stage (set by the runner; None: no checkpoints)
+    checkpoints: StageCheckpoints | None = runtime_field(None)
     # the bi -> cross objective (transenc.objectives, side cross) and its parameters
     loss: str = added_field(DEFAULT_CROSS_LOSS)
     loss_params: dict = added_field(default_factory=dict)

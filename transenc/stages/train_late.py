@@ -14,6 +14,7 @@ from pathlib import Path
 
 from transenc import objectives
 from transenc.atomic import check_writable
+from transenc.checkpoints import StageCheckpoints
 from transenc.models import load_late_encoder
 from transenc.recipe import DEFAULT_LATE_LOSS
 from transenc.stages.declare import added_field, input_field, output_field, runtime_field
@@ -34,6 +35,8 @@ class TrainLateConfig:
     # the share of the pairs kept out of training, for held-back fidelity
     held_back: float = added_field(0.0)
     show_progress: bool = runtime_field(False)
+    # where a cut-off run resumes mid-stage (set by the runner; None: no checkpoints)
+    checkpoints: StageCheckpoints | None = runtime_field(None)
     loss: str = DEFAULT_LATE_LOSS
     loss_params: dict = field(default_factory=dict)
 
