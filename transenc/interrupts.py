@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from transenc.distributed import is_main
+
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 
@@ -42,14 +44,20 @@ def rerun_command() -> str:
 def announced(what: str, say) -> Iterator[None]:
     """Runs the block with SIGTERM turned into an interrupt; an interrupt becomes one line
     (``say``) and ``SystemExit`` with the shell's status."""
+    previous_int = signal.getsignal(signal.SIGINT)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
     except KeyboardInterrupt as err:
+        # a second Ctrl-C while the line is written would end in a traceback: let it pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         status = EXIT_SIGTERM if isinstance(err, Terminated) else EXIT_SIGINT
         stage = getattr(err, "stage", None)
         step = getattr(err, "checkpoint_step", None)
         running = f" during {stage}" if stage else ""
+        if not is_main():  # under torchrun one process speaks for all
+            raise SystemExit(status) from None
         kept = f"{what} and {stage}'s checkpoint at step {step}" if step is not None else what
         say(
             f"interrupted{running} ({'SIGTERM' if status == EXIT_SIGTERM else 'Ctrl-C'}): "
@@ -58,3 +66,4 @@ def announced(what: str, say) -> Iterator[None]:
         raise SystemExit(status) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)

@@ -81,7 +81,11 @@ def bootstrap(
     rounds: Annotated[int | None, typer.Option(min=1, help="Rounds [default: recipe's].")] = None,
     recipe: RecipeOption = None,
     eval_data: Annotated[
-        Path | None, typer.Option(help="STS data dir: evaluate both models after every round.")
+        Path | None,
+        typer.Option(
+            help="STS data dir, or 'sts' for the one found as --data-dir's default: evaluate "
+            "both models after every round."
+        ),
     ] = None,
     eval_tasks: Annotated[
         str, typer.Option(help="With --eval-data: the tasks to evaluate, comma-separated.")

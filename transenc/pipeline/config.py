@@ -10,7 +10,7 @@ from transenc.atomic import check_writable
 from transenc.checkpoints import DEFAULT_CHECKPOINT_MINUTES
 from transenc.data.corpus import PairCorpus
 from transenc.data.readers import DEFAULT_CHUNK_PAIRS, resolve_corpus
-from transenc.data.sts import STS_TASKS, load_sts_task
+from transenc.data.sts import STS_TASKS, default_data_dir, load_sts_task
 from transenc.embedding_cache import DEFAULT_CACHE_SENTENCES
 from transenc.errors import TransencError
 from transenc.models import DEFAULT_MODEL, detect_kind, load_model, resolve_model
@@ -34,7 +34,8 @@ class BootstrapConfig:
         teachers: frozen models (bi or cross) whose labels join every round's labelling step
             of their kind; never trained.
         recipe: hyper-parameters (see :class:`~transenc.recipe.Recipe`).
-        eval_data: an STS data dir to evaluate on after every round, or ``None``.
+        eval_data: an STS data dir to evaluate on after every round (``sts``: the one
+            :mod:`transenc.locations` finds), or ``None``.
         data_dir: the STS data dir that named corpora (``stsb:train``, ``pool``) come from.
         select_on: ``last`` (default: no gold label is read), ``stsb-dev``, or one of
             ``eval_gold`` (a gold file, added to ``eval_gold`` if missing): the round whose
@@ -120,6 +121,9 @@ class BootstrapConfig:
             self.eval_gold.append(self.select_on)
         if self.select_on == "stsb-dev" and self.eval_data is None and self.data_dir is None:
             raise TransencError("--select-on stsb-dev needs --eval-data or --data-dir")
+        if self.eval_data is not None and str(self.eval_data) == "sts":
+            if not Path("sts").is_dir():  # the word, not a folder named so: the located data
+                self.eval_data = default_data_dir()
         if self.eval_data is not None and not Path(self.eval_data).is_dir():
             raise TransencError(f"{self.eval_data}: --eval-data must be an STS data directory")
         if self.force_from is not None:

@@ -93,14 +93,14 @@ class Runner:
             self.seconds[stage.name] = stage.recorded_seconds()
             return stage.recorded_metrics()
         started = time.time()
-        resumed_at = self._resumable(stage, checkpoints)
-        if resumed_at is not None:
-            self.say(f"[resume] {stage.name}: from its checkpoint at step {resumed_at}")
-        elif problem != "not run yet":
-            self.say(f"[redo] {stage.name}: {problem}")
-        else:  # a stage can run for an hour: say what is running before it starts
-            self.say(f"[start] {stage.name}")
-        try:
+        try:  # from here on an interrupt names this stage
+            resumed_at = self._resumable(stage, checkpoints)
+            if resumed_at is not None:
+                self.say(f"[resume] {stage.name}: from its checkpoint at step {resumed_at}")
+            elif problem != "not run yet":
+                self.say(f"[redo] {stage.name}: {problem}")
+            else:  # a stage can run for an hour: say what is running before it starts
+                self.say(f"[start] {stage.name}")
             metrics = work()
         except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the line names this stage
             saved = checkpoints.newest_step() if checkpoints is not None else None
