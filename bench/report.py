@@ -31,6 +31,7 @@ ORDER = (
     "scaling",
     "ceiling",
     "eval_speed",
+    "concurrency",
     "model_cost",
     "precision_auto",
     "bootstrap_quality",
@@ -217,6 +218,17 @@ def eval_speed(f: dict) -> str:
     return table(["path", "sentences encoded", "seconds", "7-task avg"], rows) + (
         f"\n\nSpeed-up {f['speedup']}x; largest Spearman difference between the paths "
         f"{f['max_spearman_difference']}."
+    )
+
+
+def concurrency(f: dict) -> str:
+    rows = [
+        [scenario, k + 1, run["threads"], run["median_step_s"], f"{run['slowdown']}x"]
+        for scenario, runs in f["runs"].items()
+        for k, run in enumerate(runs)
+    ]
+    return f"{f['workload']}\n\n" + table(
+        ["scenario", "run", "threads", "median step (s)", "against alone"], rows
     )
 
 
@@ -691,6 +703,7 @@ RENDER = {
     "scaling": scaling,
     "ceiling": ceiling,
     "eval_speed": eval_speed,
+    "concurrency": concurrency,
 }
 # benchmarks rendered as one section over all their records (seeds of one setting together)
 GROUP_RENDER = {
@@ -710,6 +723,7 @@ TITLES = {
     "scaling": "Scaling with corpus size",
     "ceiling": "Hardware ceiling",
     "eval_speed": "STS evaluation speed",
+    "concurrency": "Two training runs on one machine against one alone (threads chosen per run)",
     "model_cost": "Cost per 1,000 pairs by model (all-MiniLM-L6-v2, all-mpnet-base-v2)",
     "precision_auto": "Precision auto on a CPU without native bf16",
     "bootstrap_quality": "Bootstrap quality over seeds",

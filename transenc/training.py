@@ -48,6 +48,7 @@ def fit(
     show_progress: bool,
     evaluator=None,
     checkpoints: StageCheckpoints | None = None,
+    callbacks: list | None = None,
     **extra_args,
 ) -> Fitted:
     """Trains ``model`` on ``columns`` with ``loss`` using the sentence-transformers trainer
@@ -64,7 +65,8 @@ def fit(
     in a temporary folder, weights only), stopping after ``patience`` checks without a gain;
     otherwise no checkpoint is written. With ``checkpoints``, the trainer's whole state is saved
     there every ``checkpoints.every_seconds`` and training resumes from the newest checkpoint
-    found there (see :mod:`transenc.checkpoints`).
+    found there (see :mod:`transenc.checkpoints`). ``callbacks`` are more trainer callbacks
+    (a benchmark's step timer, say).
     """
     from datasets import Dataset
     from sentence_transformers.cross_encoder import CrossEncoderTrainer
@@ -82,7 +84,8 @@ def fit(
     if settings.length_grouped:
         extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
     examples = len(next(iter(columns.values())))
-    evaluator, callbacks, check_args = _checks(settings, evaluator, examples)
+    evaluator, check_callbacks, check_args = _checks(settings, evaluator, examples)
+    callbacks = [*(check_callbacks or []), *(callbacks or [])] or None
     resume_from = None
     if checkpoints is not None:
         callbacks = [*(callbacks or []), TimedSaves(checkpoints.every_seconds)]
