@@ -1,7 +1,6 @@
 """Mid-stage resume: SIGINT in the middle of a training stage, then the rerun picks up at the
 stage's last checkpoint and ends on the weights of a run that was never interrupted."""
 
-import os
 import signal
 
 import pytest
@@ -39,7 +38,9 @@ def sigint_after_saving(monkeypatch, stage_leaf: str, step: int) -> None:
             and state.global_step == step
         ):
             sent.append(step)
-            os.kill(os.getpid(), signal.SIGINT)
+            # to this thread (the main one), so that it lands here and not where a finalizer
+            # on another thread's schedule could swallow it
+            signal.raise_signal(signal.SIGINT)
         return control
 
     monkeypatch.setattr(CallbackHandler, "on_save", on_save)
