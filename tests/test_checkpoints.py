@@ -25,6 +25,15 @@ def bootstrap_args(pairs_file, out, tiny_bi, *extra):
     ]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """Ctrl-C as a terminal delivers it, even where this process was started with SIGINT
+    ignored (as a shell does for a command it runs in the background)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def sigint_after_saving(monkeypatch, stage_leaf: str, step: int) -> None:
     """Sends this process SIGINT once ``stage_leaf`` has saved its checkpoint at ``step``."""
     real_on_save = CallbackHandler.on_save

@@ -156,6 +156,8 @@ def run_until_first_stage(command: str, cwd: Path, env: dict, launched: bool = F
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,  # SIGINT reaches the whole group, as Ctrl-C does
+        # as from a terminal: not ignoring SIGINT, as a command run in the background would
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = []
     for line in process.stdout:

@@ -42,5 +42,7 @@ def test_the_project_folder_from_any_working_directory(nowhere, monkeypatch):
 
 def test_a_known_model_missing_offline_names_the_command_that_fetches_it(nowhere, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # a checkout without models/ (this one may hold all-mpnet-base-v2 after make models)
+    monkeypatch.setattr(locations, "project_root", lambda: nowhere / "checkout")
     with pytest.raises(TransencError, match="transenc fetch-model mpnet"):
         model_store.resolve_known("mpnet")
