@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from transenc import threads
 from transenc.atomic import atomic_dir
 from transenc.checkpoints import StageCheckpoints, TimedSaves
 from transenc.device import device_type
@@ -85,7 +86,9 @@ def fit(
         extra_args.setdefault("batch_sampler", LengthGroupedBatchSampler)
     examples = len(next(iter(columns.values())))
     evaluator, check_callbacks, check_args = _checks(settings, evaluator, examples)
-    callbacks = [*(check_callbacks or []), *(callbacks or [])] or None
+    callbacks = [*(check_callbacks or []), *(callbacks or [])]
+    if threads.rebalancing():  # another run may start, or end, while this one trains
+        callbacks.append(threads.rebalancer())
     resume_from = None
     if checkpoints is not None:
         callbacks = [*(callbacks or []), TimedSaves(checkpoints.every_seconds)]
@@ -128,7 +131,7 @@ def fit(
             train_dataset=Dataset.from_dict(columns),
             loss=loss,
             evaluator=evaluator,
-            callbacks=callbacks,
+            callbacks=callbacks or None,
         )
         if not show_progress:
             # without progress bars the trainer would print its final log dict instead

@@ -9,7 +9,8 @@ embedded all-MiniLM-L6-v2 cross-encoder head on synthetic pairs (batch 32, 64 to
 - ``two, every core each``: two runs started together, each with as many threads as cores
   (torch's own default, what transenc did before it chose);
 - ``two, chosen``: a second run started while the first trains, each choosing for itself (the
-  first takes the idle cores, the second what is left, at least one);
+  first takes the idle cores, the second what is left, at least one; since the rebalancing,
+  each looks again every ``transenc.threads.REBALANCE_SECONDS`` while it trains);
 - ``two, one core each``: two runs, ``--threads`` set to half the cores each.
 
 Figures: the median step time of each run (its first steps left out: warm-up), and the slowdown
@@ -124,7 +125,10 @@ def main() -> None:
         "two, one core each": scenario(args.steps, [max(1, cores // 2)] * 2, staggered=False),
     }
     alone = runs["alone"][0]["median_step_s"]
+    from transenc.threads import REBALANCE_SECONDS
+
     figures = {
+        "rebalance_seconds": REBALANCE_SECONDS,
         "workload": "all-MiniLM-L6-v2 cross-encoder, batch 32, 64 tokens, precision auto, "
         f"{args.steps} steps per run (median of steps {WARMUP_STEPS + 1}+)",
         "runs": {
