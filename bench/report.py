@@ -227,8 +227,14 @@ def concurrency(f: dict) -> str:
         for scenario, runs in f["runs"].items()
         for k, run in enumerate(runs)
     ]
-    return f"{f['workload']}\n\n" + table(
-        ["scenario", "run", "threads", "median step (s)", "against alone"], rows
+    rebalance = f.get("rebalance_seconds")
+    how = (
+        f"Chosen threads are looked at again every {rebalance:g} s while a run trains."
+        if rebalance
+        else "Before rebalancing: chosen threads were fixed at the start."
+    )
+    return f"{f['workload']}. {how}\n\n" + table(
+        ["scenario", "run", "threads at the start", "median step (s)", "against alone"], rows
     )
 
 
