@@ -98,6 +98,15 @@ def all_commands() -> dict[str, list[str]]:
     return {page: documented_commands(ROOT / page) for page in PAGES}
 
 
+def python_blocks(page: Path) -> list[str]:
+    """The page's ```python blocks, each as one program."""
+    return re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.M | re.S)
+
+
+# python blocks that are fragments, not programs, and the test that runs what they show
+FRAGMENTS = {"docs/loop.md": "tests/test_pipeline.py registers and runs such a step"}
+
+
 def test_every_documented_command_is_listed():
     found = {c for commands in all_commands().values() for c in commands}
     unlisted = sorted(c for c in found if c not in HOW and not IN_THE_CHECKOUT.match(c))
@@ -200,3 +209,25 @@ def test_the_page_runs_as_written_from_elsewhere(page, tmp_path, monkeypatch):
         pytest.skip("not run here: " + "; ".join(skipped))
     for command in skipped:  # the rest ran and passed; say what could not
         warnings.warn(f"not run here: {command}", stacklevel=1)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_pages_python_runs_as_written_from_elsewhere(page, tmp_path, monkeypatch):
+    programs = python_blocks(ROOT / page)
+    if not programs:
+        pytest.skip(f"{page} has no python")
+    if page in FRAGMENTS:
+        pytest.skip(f"{page}: a fragment; {FRAGMENTS[page]}")
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    users_files(folder)
+    env = newcomer_env(tmp_path, monkeypatch)
+    lacking = missing(("sts",))
+    if lacking:
+        pytest.skip(f"needs {lacking}")
+    for program in programs:
+        done = subprocess.run(
+            [sys.executable, "-c", program], cwd=folder, env=env, capture_output=True,
+            text=True, timeout=1200,
+        )  # fmt: skip
+        assert done.returncode == 0, f"{page}:\n{program}\n{(done.stdout + done.stderr)[-3000:]}"
