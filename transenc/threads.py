@@ -45,17 +45,15 @@ def busy_cores(sample_seconds: float = 0.25) -> int:
     """Cores other processes keep busy now (this one has not started computing yet)."""
     import time
 
-    try:
-        busy_before, total_before = _cpu_times()
-        time.sleep(sample_seconds)
-        busy_after, total_after = _cpu_times()
-        share = (busy_after - busy_before) / max(1, total_after - total_before)
-        return round(share * (os.cpu_count() or 1))
-    except (OSError, ValueError, IndexError):
-        try:
-            return round(os.getloadavg()[0])
-        except (AttributeError, OSError):
-            return 0
+    others = Others()
+    time.sleep(sample_seconds)
+    busy = others.busy()
+    if busy is not None:
+        return busy
+    try:  # no /proc: the load average
+        return round(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        return 0
 
 
 def chosen(requested: int | None = None, local_processes: int = 1) -> int:

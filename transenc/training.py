@@ -91,7 +91,7 @@ def fit(
         callbacks.append(threads.rebalancer())
     resume_from = None
     if checkpoints is not None:
-        callbacks = [*(callbacks or []), TimedSaves(checkpoints.every_seconds)]
+        callbacks.append(TimedSaves(checkpoints.every_seconds))
         check_args = resumable(check_args)
         resume_from = checkpoints.newest()
     with (
