@@ -2,7 +2,8 @@
 
 An objective says which model it trains (``side``: ``bi``, ``cross`` or ``late``), what it needs
 (``labels``: the pseudo-label file only; ``teacher``: the live teacher model as well), the score
-range its targets must lie in (a file outside it is refused with the line), its parameters
+range its targets must lie in (a file outside it is refused with the line), whether it reads
+candidate lists rather than pairs (``listwise``), its parameters
 (a dataclass validated from the recipe) and how to build the sentence-transformers loss.
 Recipes and stages look objectives up here by name; nothing here imports the recipe module.
 """
@@ -21,6 +22,7 @@ from transenc.objectives import (
     dual_reg,
     kl_inbatch,
     kl_listwise,
+    listnet,
     maxsim_kl,
     maxsim_mse,
     virt,
@@ -36,6 +38,7 @@ class Objective:
     params: type  # a dataclass of the objective's parameters
     build: Callable[..., Any]  # build(model, params, teacher=None) -> a loss module
     score_range: tuple[float, float] | None = None
+    listwise: bool = False  # trains on each sentence's candidate list, not on single pairs
 
 
 OBJECTIVES: dict[str, Objective] = {}
@@ -43,8 +46,8 @@ OBJECTIVES: dict[str, Objective] = {}
 
 def register(module) -> Objective:
     """Adds the objective a module declares (``NAME``, ``SIDE``, ``NEEDS``, ``DESCRIPTION``,
-    ``Params``, ``build``, optionally ``SCORE_RANGE``): a new objective is one module and this
-    call. Recipes, stages and help texts list objectives from here."""
+    ``Params``, ``build``, optionally ``SCORE_RANGE`` and ``LISTWISE``): a new objective is one
+    module and this call. Recipes, stages and help texts list objectives from here."""
     objective = Objective(
         module.NAME,
         module.SIDE,
@@ -53,12 +56,23 @@ def register(module) -> Objective:
         module.Params,
         module.build,
         getattr(module, "SCORE_RANGE", None),
+        getattr(module, "LISTWISE", False),
     )
     OBJECTIVES[objective.name] = objective
     return objective
 
 
-for _module in (cosine_mse, cosent, kl_listwise, kl_inbatch, virt, bce, maxsim_kl, maxsim_mse):
+for _module in (
+    cosine_mse,
+    cosent,
+    kl_listwise,
+    kl_inbatch,
+    virt,
+    bce,
+    listnet,
+    maxsim_kl,
+    maxsim_mse,
+):
     register(_module)
 
 

@@ -1,0 +1,56 @@
+"""bi -> cross as a ranking: ListNet over each sentence's candidates.
+
+The pairs are grouped into lists, one per sentence with two or more partners (each pair joins
+the list of either of its sentences, so both orders are read): a list's targets, divided by
+``temperature``, become a softmax over its candidates, and the cross-encoder's scores are
+pulled towards that distribution (sentence-transformers' ``ListNetLoss``). Only the order and the
+relative gaps within a list matter, not the scores' scale: the cross-encoder's outputs are then
+not calibrated to the cosine scale, which matters where its labels are mixed into the
+bi-encoder's targets (``cross_label_weight`` above 0). A corpus whose sentences each appear in
+one pair gives no lists: use ``[cross] pair_pool`` (neighbours and random partners mined from the
+corpus's sentences) or ``bootstrap --augment``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+NAME = "listnet"
+SIDE = "cross"
+NEEDS = "labels"
+DESCRIPTION = "ListNet over each sentence's candidates (ListNetLoss)"
+SCORE_RANGE = (-1.0, 1.0)  # cosine labels; the label map takes them to [0, 1]
+LISTWISE = True  # the stage groups the pairs into candidate lists (transenc.stages.train_cross)
+
+
+@dataclass
+class Params:
+    temperature: float = 0.1  # of the targets: their softmax's sharpness
+    list_size: int = 16  # candidates per list at most (a longer list is cut into several)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float)):
+            raise ValueError(f"temperature must be a number, not {self.temperature!r}")
+        if not (0 < self.temperature < math.inf):
+            raise ValueError(f"temperature must be positive and finite, not {self.temperature!r}")
+        if isinstance(self.list_size, bool) or not isinstance(self.list_size, int):
+            raise ValueError(f"list_size must be a whole number, not {self.list_size!r}")
+        if self.list_size < 2:
+            raise ValueError(f"list_size must be 2 or more, not {self.list_size}")
+
+
+def build(model, params: Params, teacher=None):
+    from sentence_transformers.cross_encoder.losses import ListNetLoss
+
+    class TemperedListNetLoss(ListNetLoss):
+        """ListNetLoss on targets divided by the temperature (soft targets in [0, 1] would
+        otherwise give an almost flat distribution)."""
+
+        def forward(self, inputs, labels, **kwargs):
+            return super().forward(inputs, [row / params.temperature for row in labels], **kwargs)
+
+        def get_config_dict(self):
+            return {**super().get_config_dict(), "temperature": params.temperature}
+
+    return TemperedListNetLoss(model)
