@@ -296,3 +296,32 @@ def test_a_gpu_records_machine_names_the_accelerator_beside_the_cpu():
     gpu = {"processor": "Xeon", "accelerator": "NVIDIA H200", "precision_auto": "bf16"}
     assert _machine_name(gpu).startswith("NVIDIA H200 beside Xeon")
     assert "NVIDIA" not in _machine_name({"processor": "Xeon"})
+
+
+def test_a_reused_run_starts_from_a_copy_that_names_its_own_recipe(tmp_path):
+    import json
+
+    from bench.studies.adaptation import reuse_stages
+
+    pairs = tmp_path / "adapt_pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\na cat\ta dog\n", encoding="utf-8")
+    data = {"pairs": str(pairs), "sentences": None, "adapt_pairs": 1}
+    source = tmp_path / "transenc-anchored-seed2"
+    (source / "round-1" / "train-bi.checkpoints").mkdir(parents=True)
+    (source / "round-1" / "bi_labels.tsv").write_text("labels")
+    (source / "run.json").write_text(json.dumps({"recipe_sha256": "old", "corpus_pairs": 1}))
+    folder = tmp_path / "transenc-cross-start-seed2"
+    assert reuse_stages(source, folder, data, "transenc-cross-start", 2, "some/cross-encoder")
+    about = json.loads((folder / "run.json").read_text())
+    recipe = row_config(data, folder, 2, "transenc-cross-start", "some/cross-encoder").recipe
+    assert about == {"recipe_sha256": recipe.fingerprint(), "corpus_pairs": 1}
+    assert recipe.cross_start == "some/cross-encoder" and recipe.cross_label_weight == 0
+    assert (folder / "round-1" / "bi_labels.tsv").read_text() == "labels"
+    assert not (folder / "round-1" / "train-bi.checkpoints").exists()  # no half-trained state
+    # a folder already there is never overwritten, and nothing is copied from a missing run
+    assert not reuse_stages(source, folder, data, "transenc-cross-start", 2, "x")
+    assert not reuse_stages(tmp_path / "none", tmp_path / "new", data, "transenc-adapt", 2, None)
+    assert not (tmp_path / "new").exists()
+    # the other rows ignore --cross-start
+    plain = row_config(data, folder, 2, "transenc-no-cross-targets", "some/cross-encoder").recipe
+    assert plain.cross_start == "bi"

@@ -44,6 +44,23 @@ def test_start_labels_mixed_into_the_targets(pairs_file, tiny_bi, tmp_path):
     np.testing.assert_allclose(targets, 0.5 * cross + 0.25 * simcse + 0.25 * start, atol=1e-5)
 
 
+def test_cross_weight_zero_trains_the_bi_encoder_on_its_round_labels(pairs_file, tiny_bi, tmp_path):
+    # the cross-encoder still trains (the reranker); the bi-encoder learns start + SimCSE only
+    out = tmp_path / "run"
+    recipe = tiny_recipe(rounds=1, contrastive=True, start_teacher=True, cross_label_weight=0.0)
+    result = bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    rdir = out / "round-1"
+    start = read_labels(out / "teachers" / "start.bi_labels.tsv").scores
+    simcse = read_labels(rdir / "bi_labels.bi.tsv").scores
+    cross = read_labels(rdir / "cross_labels.tsv").scores
+    targets = read_labels(rdir / "bi_targets.tsv").scores
+    np.testing.assert_allclose(targets, 0.5 * simcse + 0.5 * start, atol=1e-6)
+    assert not np.allclose(targets, 0.5 * cross + 0.25 * simcse + 0.25 * start, atol=1e-4)
+    assert (out / "final" / "cross").is_dir() and result.final_cross
+    with pytest.raises(Exception, match=r"cross_label_weight must be in \[0, 1\]"):
+        Recipe(cross_label_weight=-0.1)
+
+
 def test_no_start_labels_where_the_models_are_the_start(pairs_file, tiny_bi, tmp_path):
     # one round, no SimCSE stage: round 1's labels already are the start's; nothing is added
     out = tmp_path / "run"

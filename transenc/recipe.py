@@ -120,7 +120,9 @@ class Recipe:
             side ``cross``; ``bce`` as published) and its parameters.
         cross_label_weight: the bi-encoder learns this weight times the cross-encoder's score
             plus the rest times its own cosine label of the round (``1.0``: pure cross labels,
-            as published; below 1 the bi-encoder's own view regularises what it learns). In a
+            as published; below 1 the bi-encoder's own view regularises what it learns; ``0``:
+            the bi-encoder learns its round's own labels only, and the cross-encoder trains
+            for reranking beside it). In a
             cascade whose ``mix-labels`` follows ``label-late``, the late labels (as mixed by
             ``late_label_weight``) take the cross-encoder's place.
         bi_loss: the cross -> bi objective (:mod:`transenc.objectives`): ``cosine-mse``
@@ -205,8 +207,8 @@ class Recipe:
                 f"recipe [cross] label_map {self.label_map!r} unknown; use one of "
                 f"{', '.join(LABEL_MAPS)}"
             )
-        if not 0 < self.cross_label_weight <= 1:
-            raise TransencError("recipe [bi] cross_label_weight must be in (0, 1]")
+        if not 0 <= self.cross_label_weight <= 1:
+            raise TransencError("recipe [bi] cross_label_weight must be in [0, 1]")
         self.cross_label_weight = float(self.cross_label_weight)
         if self.bi_round_start not in BI_ROUND_STARTS:
             raise TransencError(
@@ -214,6 +216,13 @@ class Recipe:
                 f"{', '.join(BI_ROUND_STARTS)}"
             )
         _check_objective("cross", self.cross_loss, self.cross_loss_params)
+        if objectives.get(self.cross_loss, "cross").listwise and self.cross_label_weight > 0:
+            # a ranking loss leaves the scores' scale free: they are no cosine-like targets
+            raise TransencError(
+                f"recipe [cross] loss {self.cross_loss!r} ranks each sentence's candidates and "
+                "its scores are not on the cosine scale, so the bi-encoder cannot learn them: "
+                "set [bi] cross_label_weight = 0, or use loss bce"
+            )
         if self.bi_loss not in objectives.names("bi"):
             raise TransencError(
                 f"recipe [bi] loss {self.bi_loss!r} unknown; use one of "

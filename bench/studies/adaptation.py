@@ -47,7 +47,19 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   ``transenc-adapt``, while that was the shipped recipe; the records say so in their note);
   ``transenc-anchored`` (``adapt-anchored``): the SimCSE stage shapes the labels only, beside the
   start model's, and the bi-encoder trains from the start model; ``transenc-pool``
-  (``adapt-pool4``): the cross-encoder trains on 4x the pairs, mined from the corpus's sentences.
+  (``adapt-pool4``): the cross-encoder trains on 4x the pairs, mined from the corpus's sentences;
+  ``transenc-no-cross-targets`` (``adapt-no-cross-targets``): ``adapt-anchored`` whose
+  bi-encoder learns the round's bi labels only (the start's and the SimCSE model's cosines), not
+  the cross-encoder's; ``transenc-cross-start``: the same recipe with the cross-encoder starting
+  from ``--cross-start`` (a cross-encoder trained elsewhere, such as
+  ``bench.experiments.other_domain_cross``'s on STS-B and SICK gold: labels from another domain,
+  none from this one), recorded under ``cross_start``.
+
+``--reuse-stages ROW`` starts each new run from a copy of ``ROW``'s run of the same domain and
+seed: the stages whose settings and inputs are unchanged are skipped by bootstrap's resume (a
+paired comparison that retrains only what the new row changes; the record names ``ROW`` under
+``reused_stages_of``, and its ``train_seconds`` still count the reused stages, as the recipe
+costs them).
 
 STS sources as domains (``--sts-genres``; inductive): each source of STS12-16 (MSRvid,
 headlines, answers-forums, ...) split into halves by a seeded hash of the pair; adapt on one
@@ -68,6 +80,7 @@ import argparse
 import hashlib
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -96,6 +109,8 @@ ROWS = (
     "transenc-anchored",
     "transenc-pool",
     "transenc-no-simcse",
+    "transenc-no-cross-targets",
+    "transenc-cross-start",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -114,6 +129,8 @@ ROW_RECIPES = {
             ("transenc-anchored", "anchored"),
             ("transenc-pool", "pool4"),
             ("transenc-no-simcse", "no-simcse"),
+            ("transenc-no-cross-targets", "no-cross-targets"),
+            ("transenc-cross-start", "no-cross-targets"),
         )
     },
     # the README's "your data" path: sentences in, the shipped recipe as a user runs it
@@ -122,7 +139,14 @@ ROW_RECIPES = {
     "transenc-adapt": "adapt",
 }
 # rows that run their recipe's own SimCSE setting rather than the row's
-AS_SHIPPED_ROWS = ("transenc-adapt", "transenc-anchored", "transenc-pool", "transenc-no-simcse")
+AS_SHIPPED_ROWS = (
+    "transenc-adapt",
+    "transenc-anchored",
+    "transenc-pool",
+    "transenc-no-simcse",
+    "transenc-no-cross-targets",
+    "transenc-cross-start",
+)
 # rows whose loop starts with the SimCSE stage
 CONTRASTIVE_ROWS = (
     "transenc-contrastive",
@@ -293,7 +317,7 @@ def train_tsdae(sentences: str, output: Path, seed: int) -> str:
     return str(output)
 
 
-def row_config(data: dict, folder: Path, seed: int, row: str):
+def row_config(data: dict, folder: Path, seed: int, row: str, cross_start: str | None = None):
     """The bootstrap a transenc row runs (a ``BootstrapConfig``), from the prepared domain."""
     from transenc import bootstrap
     from transenc.recipe import load_recipe
@@ -315,16 +339,19 @@ def row_config(data: dict, folder: Path, seed: int, row: str):
         recipe=load_recipe(ROW_RECIPES.get(row, RECIPE)).with_overrides(
             seed=seed,
             contrastive=None if row in AS_SHIPPED_ROWS else row in CONTRASTIVE_ROWS,
+            cross_start=cross_start if row == "transenc-cross-start" else None,
         ),
     )
 
 
-def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict, dict]:
+def train_transenc(
+    data: dict, folder: Path, seed: int, row: str, cross_start: str | None = None
+) -> tuple[dict, dict]:
     """Runs the row's bootstrap; returns its final models and what the run says about itself
     (label-free fidelity, wall time of its stages including any run it resumed)."""
     from transenc import bootstrap
 
-    config = row_config(data, folder, seed, row)
+    config = row_config(data, folder, seed, row, cross_start)
     result = bootstrap.run(config, say=print)
     models = {"bi": str(result.final_bi[0]), "cross": str(result.final_cross[0])}
     if len(result.final_bi) > 1:  # transenc-mutual: MPNet's models beside MiniLM's
@@ -339,6 +366,8 @@ def train_transenc(data: dict, folder: Path, seed: int, row: str) -> tuple[dict,
         # what the run said to deploy (label-free), for the deploy rule's judging
         "deploy": [choice.line() for choice in result.deploy],
     }
+    if config.recipe.cross_start != "bi":
+        about["cross_start"] = config.recipe.cross_start
     if config.teachers:
         about["teachers"] = list(config.teachers)
     if config.augment:
@@ -383,9 +412,38 @@ def planned(seeds: list[int], rows: list[str], prepared: dict, record_as: str | 
                 yield domain, row, row_seed
 
 
-def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
+def reuse_stages(
+    source: Path, folder: Path, data: dict, row: str, seed: int, cross_start: str | None
+) -> bool:
+    """Seeds a new run's ``folder`` with a copy of ``source`` (another row's run of the same
+    domain and seed), its ``run.json`` naming the new row's recipe, so that bootstrap's resume
+    skips every stage whose settings and inputs the new recipe leaves as they were."""
+    if folder.exists() or not (source / "run.json").is_file():
+        return False
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("*.checkpoints"))
+    run_file = folder / "run.json"
+    about = json.loads(run_file.read_text())
+    recipe = row_config(data, folder, seed, row, cross_start).recipe
+    about["recipe_sha256"] = recipe.fingerprint()
+    run_file.write_text(json.dumps(about, indent=2) + "\n")
+    return True
+
+
+def run_row(
+    domain: str,
+    row: str,
+    seed: int,
+    data: dict,
+    out: Path,
+    reuse: str | None = None,
+    cross_start: str | None = None,
+) -> dict:
     folder = out / domain / f"{row}-seed{seed}"
     started = time.time()
+    if reuse and row not in UNTRAINED_ROWS and row not in ("simcse", "tsdae"):
+        source = out / domain / f"{reuse}-seed{seed}"
+        reused = reuse_stages(source, folder, data, row, seed, cross_start)
+        reuse = reuse if reused or (folder / "run.json").is_file() else None
     models: dict[str, str] = {}
     about: dict = {}
     if row == "zero-shot":
@@ -397,7 +455,7 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
     elif row == "tsdae":
         models = {"bi": train_tsdae(data["sentences"], folder / "bi", seed)}
     else:
-        models, about = train_transenc(data, folder, seed, row)
+        models, about = train_transenc(data, folder, seed, row, cross_start)
     # a resumed bootstrap's own stage times count the invocation that ran them
     trained = about.pop("stage_seconds", None) or time.time() - started
     scores = {kind: evaluate(path, data["gold"]) for kind, path in models.items()}
@@ -421,6 +479,7 @@ def run_row(domain: str, row: str, seed: int, data: dict, out: Path) -> dict:
         "train_seconds": round(trained, 1),
         "scores": scores,
         **about,
+        **({"reused_stages_of": reuse} if reuse else {}),
     }
 
 
@@ -444,7 +503,20 @@ def main() -> None:
         help="record the domains' rows under this benchmark instead of adaptation (a GPU "
         "machine's seeds apart from the CPU's: adaptation_gpu)",
     )
+    parser.add_argument(
+        "--reuse-stages",
+        metavar="ROW",
+        choices=ROWS,
+        help="start each new run from a copy of ROW's run of the same domain and seed, so "
+        "that only the stages the new row changes train",
+    )
+    parser.add_argument(
+        "--cross-start",
+        help="row transenc-cross-start: the cross-encoder (folder or hub id) its runs start from",
+    )
     args = parser.parse_args()
+    if "transenc-cross-start" in args.rows and not args.cross_start:
+        parser.error("row transenc-cross-start needs --cross-start")
     prepared = {d: prepare(d, args.domains_dir, args.out / d) for d in args.domains}
     if args.sts_genres is not None:
         genres = sts_genre_domains(args.sts_dir)
@@ -456,7 +528,15 @@ def main() -> None:
     for domain, row, seed in planned(args.seeds, args.rows, prepared, args.record_as):
         data = prepared[domain]
         benchmark = benchmark_of(data, args.record_as)
-        figures = run_row(domain, row, seed, data, args.out / data.get("group", ""))
+        figures = run_row(
+            domain,
+            row,
+            seed,
+            data,
+            args.out / data.get("group", ""),
+            args.reuse_stages,
+            args.cross_start,
+        )
         record(benchmark, figures)
         print(json.dumps(figures["scores"]))
 
