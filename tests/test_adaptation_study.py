@@ -132,9 +132,20 @@ def test_the_adapt_row_runs_the_shipped_recipe_as_it_is(tmp_path):
     expected = load_recipe("adapt").with_overrides(seed=2)
     assert shipped.recipe.fingerprint() == expected.fingerprint()
     assert shipped.recipe.start_teacher and shipped.recipe.bi_round_start == "start"
-    # the shipped recipe is the anchored candidate it was measured as
+    # no cross labels in the bi-encoder's targets where nothing checked the cross-encoder
+    assert shipped.recipe.unchecked_cross_label_weight == 0
+    # the shipped recipe is the candidate it was measured as; it is the anchored one where the
+    # cross-encoder is checked and the one without cross targets where it is not
+    vouched = row_config(data, tmp_path / "vouched", 2, "transenc-vouched").recipe
+    assert vouched.fingerprint() == shipped.recipe.fingerprint()
     anchored = row_config(data, tmp_path / "anchored", 2, "transenc-anchored").recipe
-    assert anchored.fingerprint() == shipped.recipe.fingerprint()
+    assert anchored.with_overrides(unchecked_cross_label_weight=0.0).fingerprint() == (
+        vouched.fingerprint()
+    )
+    unchecked = row_config(data, tmp_path / "unchecked", 2, "transenc-no-cross-targets").recipe
+    assert unchecked.with_overrides(cross_label_weight=0.5, unchecked_cross_label_weight=0.0) == (
+        vouched.with_overrides(name=unchecked.name)
+    )
     assert not row_config(data, tmp_path / "no", 2, "transenc-no-simcse").recipe.contrastive
 
 

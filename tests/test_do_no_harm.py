@@ -61,6 +61,51 @@ def test_cross_weight_zero_trains_the_bi_encoder_on_its_round_labels(pairs_file,
         Recipe(cross_label_weight=-0.1)
 
 
+@pytest.mark.parametrize(("min_checked_pairs", "cross_share"), [(2, 0.5), (1000, 0.0)])
+def test_cross_labels_join_the_targets_only_where_the_cross_encoder_was_checked(
+    pairs_file, tiny_bi, tmp_path, min_checked_pairs, cross_share
+):
+    # 48 pairs, 5 held back: checked with a floor of 2 held-back pairs, not with 1000
+    from dataclasses import replace
+
+    from transenc.recipe import TrainSettings
+
+    settings = TrainSettings(
+        epochs=1, batch_size=8, learning_rate=1e-4, max_length=16, keep_best=True
+    )
+    settings = replace(settings, check_every=2, min_checked_pairs=min_checked_pairs)
+    recipe = tiny_recipe(
+        rounds=1,
+        contrastive=False,
+        held_back=0.1,
+        cross=settings,
+        cross_label_weight=0.5,
+        unchecked_cross_label_weight=0.0,
+    )
+    out = tmp_path / "run"
+    bootstrap.run(config(pairs_file, out, [tiny_bi], recipe=recipe))
+    rdir = out / "round-1"
+    bi = read_labels(rdir / "bi_labels.tsv").scores
+    cross = read_labels(rdir / "cross_labels.tsv").scores
+    targets = read_labels(rdir / "bi_targets.tsv").scores
+    np.testing.assert_allclose(targets, cross_share * cross + (1 - cross_share) * bi, atol=1e-6)
+    manifest = json.loads((rdir / "mix-labels.manifest.json").read_text())
+    assert manifest["config"]["cross_weight"] == cross_share
+    checks = json.loads((rdir / "train-cross.manifest.json").read_text())["metrics"]
+    assert bool(checks.get("unchecked")) == (cross_share == 0)  # the stage's own verdict agrees
+
+
+def test_unchecked_cross_label_weight_is_checked_and_same_by_default():
+    assert Recipe().unchecked_cross_label_weight == "same"
+    assert Recipe(unchecked_cross_label_weight=0).unchecked_cross_label_weight == 0.0
+    for bad in (1.5, "half", True):
+        with pytest.raises(Exception, match="unchecked_cross_label_weight"):
+            Recipe(unchecked_cross_label_weight=bad)
+    # a recipe made before the key existed keeps its fingerprint (resumable runs)
+    assert Recipe().fingerprint() == Recipe(unchecked_cross_label_weight="same").fingerprint()
+    assert load_recipe("adapt").unchecked_cross_label_weight == 0.0
+
+
 def test_no_start_labels_where_the_models_are_the_start(pairs_file, tiny_bi, tmp_path):
     # one round, no SimCSE stage: round 1's labels already are the start's; nothing is added
     out = tmp_path / "run"

@@ -82,6 +82,18 @@ def read_labels(
     return chunk
 
 
+def label_count(path: str | Path) -> int:
+    """The pair count a label file's first line announces (the file is not read further)."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return _pair_count(path, handle.readline())
+    except FileNotFoundError:
+        raise DataError(path, "file not found") from None
+    except UnicodeDecodeError:
+        raise DataError(path, "not valid UTF-8", 1) from None
+
+
 def read_label_chunks(
     path: str | Path,
     chunk_pairs: int,

@@ -87,6 +87,7 @@ _KEYS_ADDED_LATER = {
     "start_teacher": False,
     "cross_start": "bi",
     "cross_pair_pool": 1.0,
+    "unchecked_cross_label_weight": "same",
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -125,6 +126,10 @@ class Recipe:
             for reranking beside it). In a
             cascade whose ``mix-labels`` follows ``label-late``, the late labels (as mixed by
             ``late_label_weight``) take the cross-encoder's place.
+        unchecked_cross_label_weight: ``cross_label_weight`` where the round's cross-encoder
+            could not be checked on held-back pairs (fewer than its ``min_checked_pairs``, or
+            no ``keep_best``): nothing vouches for its labels there. ``"same"`` (the default):
+            ``cross_label_weight`` whatever the checks.
         bi_loss: the cross -> bi objective (:mod:`transenc.objectives`): ``cosine-mse``
             (published: MSE between cosine and label) or ``cosent`` (the cosines rank each
             batch's pairs as the labels do) or ``kl-listwise`` (each batch's softmax of cosines
@@ -173,6 +178,7 @@ class Recipe:
     label_map: str = "clip"
     cross_label_both_orders: bool = True
     cross_label_weight: float = 1.0
+    unchecked_cross_label_weight: float | str = "same"
     bi_round_start: str = "previous"
     cross_start: str = "bi"
     cross_pair_pool: float = 1.0
@@ -210,13 +216,24 @@ class Recipe:
         if not 0 <= self.cross_label_weight <= 1:
             raise TransencError("recipe [bi] cross_label_weight must be in [0, 1]")
         self.cross_label_weight = float(self.cross_label_weight)
+        unchecked = self.unchecked_cross_label_weight
+        if unchecked != "same":
+            if isinstance(unchecked, bool) or not isinstance(unchecked, (int, float)):
+                raise TransencError(
+                    'recipe [bi] unchecked_cross_label_weight must be a number in [0, 1] or "same"'
+                )
+            if not 0 <= unchecked <= 1:
+                raise TransencError("recipe [bi] unchecked_cross_label_weight must be in [0, 1]")
+            self.unchecked_cross_label_weight = float(unchecked)
         if self.bi_round_start not in BI_ROUND_STARTS:
             raise TransencError(
                 f"recipe [bi] round_start {self.bi_round_start!r} unknown; use one of "
                 f"{', '.join(BI_ROUND_STARTS)}"
             )
         _check_objective("cross", self.cross_loss, self.cross_loss_params)
-        if objectives.get(self.cross_loss, "cross").listwise and self.cross_label_weight > 0:
+        weights = (self.cross_label_weight, self.unchecked_cross_label_weight)
+        mixed = any(w != "same" and w > 0 for w in weights)
+        if objectives.get(self.cross_loss, "cross").listwise and mixed:
             # a ranking loss leaves the scores' scale free: they are no cosine-like targets
             raise TransencError(
                 f"recipe [cross] loss {self.cross_loss!r} ranks each sentence's candidates and "

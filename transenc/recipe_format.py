@@ -55,6 +55,7 @@ NESTED = {
     ("bi", "params"): "bi_loss_params",
     ("bi", "dual_reg"): "bi_dual_reg",
     ("bi", "cross_label_weight"): "cross_label_weight",
+    ("bi", "unchecked_cross_label_weight"): "unchecked_cross_label_weight",
     ("bi", "round_start"): "bi_round_start",
     ("late", "loss"): "late_loss",
     ("late", "params"): "late_loss_params",

@@ -53,7 +53,14 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   the cross-encoder's; ``transenc-cross-start``: the same recipe with the cross-encoder starting
   from ``--cross-start`` (a cross-encoder trained elsewhere, such as
   ``bench.experiments.other_domain_cross``'s on STS-B and SICK gold: labels from another domain,
-  none from this one), recorded under ``cross_start``.
+  none from this one), recorded under ``cross_start``; ``transenc-unchecked-short``
+  (``adapt-unchecked-short``): ``adapt-no-cross-targets`` with the bi-encoder's step floor capped
+  at 2 passes (for corpora too small for held-back checks); ``transenc-vouched``
+  (``adapt-vouched``, the shipped ``adapt`` since): ``adapt-anchored`` whose cross-encoder's
+  labels join the bi-encoder's targets only where its stage checked it on held-back pairs;
+  ``transenc-pool-bce`` and ``transenc-pool-listnet`` (``adapt-pool-bce``, ``adapt-pool-listnet``):
+  ``adapt-no-cross-targets`` with the cross-encoder on a 4x pair pool, trained with ``bce`` or
+  with the ranking objective ``listnet``.
 
 ``--reuse-stages ROW`` starts each new run from a copy of ``ROW``'s run of the same domain and
 seed: the stages whose settings and inputs are unchanged are skipped by bootstrap's resume (a
@@ -111,6 +118,10 @@ ROWS = (
     "transenc-no-simcse",
     "transenc-no-cross-targets",
     "transenc-cross-start",
+    "transenc-unchecked-short",
+    "transenc-vouched",
+    "transenc-pool-bce",
+    "transenc-pool-listnet",
 )
 # the recipe the rows without one of their own ran with: `adapt` as first shipped
 RECIPE = str(Path(__file__).parents[1] / "recipes" / "adapt-first.toml")
@@ -131,6 +142,10 @@ ROW_RECIPES = {
             ("transenc-no-simcse", "no-simcse"),
             ("transenc-no-cross-targets", "no-cross-targets"),
             ("transenc-cross-start", "no-cross-targets"),
+            ("transenc-unchecked-short", "unchecked-short"),
+            ("transenc-vouched", "vouched"),
+            ("transenc-pool-bce", "pool-bce"),
+            ("transenc-pool-listnet", "pool-listnet"),
         )
     },
     # the README's "your data" path: sentences in, the shipped recipe as a user runs it
@@ -146,6 +161,10 @@ AS_SHIPPED_ROWS = (
     "transenc-no-simcse",
     "transenc-no-cross-targets",
     "transenc-cross-start",
+    "transenc-unchecked-short",
+    "transenc-vouched",
+    "transenc-pool-bce",
+    "transenc-pool-listnet",
 )
 # rows whose loop starts with the SimCSE stage
 CONTRASTIVE_ROWS = (

@@ -19,6 +19,7 @@ import numpy as np
 
 from transenc import distributed, objectives
 from transenc.atomic import write_text_atomic
+from transenc.labels import label_count
 from transenc.models import resolve_model
 from transenc.pipeline import rundir
 from transenc.pipeline.config import selection_sets
@@ -51,6 +52,7 @@ from transenc.stages import (
     train_late,
 )
 from transenc.stages.declare import stage_for
+from transenc.stages.learn_labels import checks_run
 
 # --- shared pieces -----------------------------------------------------------------------------
 
@@ -414,8 +416,23 @@ def label_late(context, state) -> None:
     state.targets = state.late_labels
 
 
+def cross_label_weight(context, state) -> float:
+    """The cross-encoders' share of the bi-encoders' targets this round: the recipe's
+    ``cross_label_weight``, or its ``unchecked_cross_label_weight`` where a cross-encoder's
+    stage had too few held-back pairs to check it (nothing vouches for its labels there)."""
+    recipe = context.recipe
+    if recipe.unchecked_cross_label_weight == "same":
+        return recipe.cross_label_weight
+    pairs = label_count(state.cross_train_labels or state.bi_labels)
+    checked = all(
+        checks_run(context.settings(k, "cross"), pairs, recipe.held_back)
+        for k in range(context.count)
+    )
+    return recipe.cross_label_weight if checked else recipe.unchecked_cross_label_weight
+
+
 def mix_labels(context, state) -> None:
-    weight = context.recipe.cross_label_weight
+    weight = cross_label_weight(context, state)
     if weight >= 1:  # pure cross labels, as published: nothing to mix
         return
     output = state.folder / BI_TARGETS

@@ -164,6 +164,15 @@ def learn_labels(
     )
 
 
+def checks_run(settings, pairs: int, held_back: float) -> bool:
+    """Whether a stage with ``settings`` training on ``pairs`` pairs, ``held_back`` of them kept
+    out, checks its model on the held-back pairs (keep_best, and at least
+    ``min_checked_pairs`` of them): the model it hands over is then vouched for."""
+    if not settings.keep_best or held_back <= 0:
+        return False
+    return held_back_count(pairs, held_back) >= settings.min_checked_pairs
+
+
 def _checks_worth_running(settings, held: PairCorpus | None):
     """(the settings, why the checks were dropped or ""): a Spearman over a few held-back
     pairs is too noisy to choose weights by, so below ``min_checked_pairs`` the stage trains
