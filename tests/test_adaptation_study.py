@@ -336,3 +336,25 @@ def test_a_reused_run_starts_from_a_copy_that_names_its_own_recipe(tmp_path):
     # the other rows ignore --cross-start
     plain = row_config(data, folder, 2, "transenc-no-cross-targets", "some/cross-encoder").recipe
     assert plain.cross_start == "bi"
+
+
+def test_label_sources_scores_each_file_against_the_training_pairs_gold(tmp_path):
+    from bench.studies.label_sources import SOURCES, run_sources
+    from transenc.data import PairCorpus
+    from transenc.labels import write_labels
+
+    first, second = ["a", "b", "c", "d"], ["w", "x", "y", "z"]
+    gold = {(a, b): g for a, b, g in zip(first, second, [0.1, 0.4, 0.6, 0.9], strict=True)}
+    ranks = {"start": [1, 2, 4, 3], "simcse": [1, 2, 3, 4], "cross": [4, 3, 2, 1]}
+    ranks.update({"bi labels": ranks["simcse"], "targets": ranks["start"]})
+    round_dir = tmp_path / "run" / "round-1"
+    round_dir.mkdir(parents=True)
+    for name, file in SOURCES.items():
+        scores = [r / 10 for r in ranks[name]]
+        write_labels(PairCorpus.from_pairs(first, second, scores), round_dir / file)
+    about = run_sources(tmp_path / "run", gold, binary=False)
+    assert about["pairs"] == 4 and about["quality"]["simcse"] == 100.0
+    assert about["quality"]["start"] == 80.0 and about["quality"]["cross"] == -100.0
+    assert about["change"]["simcse"] == 20.0 and about["change"]["targets"] == 0.0
+    (round_dir / "cross_labels.tsv").unlink()  # a run without a cross-encoder's labels: skipped
+    assert run_sources(tmp_path / "run", gold, binary=False) is None
