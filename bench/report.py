@@ -345,6 +345,12 @@ def distributed(f: dict) -> str:
     return f"{runs}\n\nLabels of the 2-process run against the 1-process run:\n\n{labels}"
 
 
+def combinations(f: dict) -> str:
+    from bench.studies.combinations import markdown
+
+    return markdown(f)
+
+
 def objectives(f: dict) -> str:
     from bench.studies.objectives import table as objectives_table
 
@@ -710,6 +716,7 @@ RENDER = {
     "ceiling": ceiling,
     "eval_speed": eval_speed,
     "concurrency": concurrency,
+    "combinations": combinations,
 }
 # benchmarks rendered as one section over all their records (seeds of one setting together)
 GROUP_RENDER = {
@@ -743,6 +750,8 @@ TITLES = {
     "student_gap": "Does the student keep what its targets know? (training pairs' gold, analysis)",
     "student_budget": "The same student and targets under other training budgets (analysis)",
     "contrastive_referee": "Does a referee model flag a SimCSE stage that hurt? (analysis)",
+    "combinations": "What a run's models give combined afterwards: weights toward the start, "
+    "fused scores (analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }
 
