@@ -164,13 +164,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--row", default="transenc-vouched")
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
+    parser.add_argument(
+        "--group", choices=("all", "sts", "domains"), default="all", help="which runs to read"
+    )
     parser.add_argument("--alphas", type=float, nargs="*", default=list(ALPHAS))
     parser.add_argument("--record", action="store_true", help="append the summary as a record")
     args = parser.parse_args()
     start = load_model(str(default_model_path()), "bi")
     start_state = {k: v.clone() for k, v in start.state_dict().items()}
-    runs = sorted(args.out.glob(f"*/{args.row}-seed*"))
-    runs += sorted(args.out.glob(f"sts-genres/*/{args.row}-seed*"))
+    runs = sorted(args.out.glob(f"*/{args.row}-seed*")) if args.group != "sts" else []
+    if args.group != "domains":
+        runs += sorted(args.out.glob(f"sts-genres/*/{args.row}-seed*"))
     found = {}
     for folder in runs:
         seed = int(folder.name.rsplit("-seed", 1)[1])
