@@ -75,7 +75,8 @@ def run_combinations(folder: Path, start, start_state: dict, alphas: list[float]
         model, kind = models[name]
         return scores_of(model, kind, corpus, both_orders=kind == "cross")
 
-    spread = {name: (s.mean(), s.std()) for name in models for s in [score(name, own)]}
+    own_scores = {name: score(name, own) for name in models}
+    spread = {name: (s.mean(), s.std()) for name, s in own_scores.items()}
     found: dict[str, dict[str, float]] = {}
     for set_name, gold in sets.items():
         corpus = gold.corpus()
