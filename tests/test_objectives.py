@@ -267,3 +267,78 @@ def test_kl_inbatch_lists_of_a_few_pairs_score_only_their_block(virt_pair):
     assert all(torch.isfinite(torch.tensor(values)))
     assert values[-1] < values[0] * 0.9
     assert rows_scored and max(rows_scored) == 2  # never the whole batch's B x B
+
+
+# --- the start anchor ----------------------------------------------------------------------
+
+
+def test_start_anchor_is_off_at_zero_and_adds_nothing_until_the_student_moves(tiny_bi):
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.objectives import start_anchor
+
+    torch.manual_seed(0)
+    model = SentenceTransformer(str(tiny_bi), device="cpu")
+    base = objectives.get("cosine-mse", "bi").build(model, None)
+    assert start_anchor.wrap(base, model, 0.0) is base
+    anchored = start_anchor.wrap(base, model, 5.0)
+    model.eval()  # without dropout the student is the frozen copy, bit for bit
+    with torch.no_grad():
+        assert float(anchored(batch(model), LABELS)) == pytest.approx(
+            float(base(batch(model), LABELS)), abs=1e-6
+        )
+        for parameter in model.parameters():  # the student moves; the frozen copy does not
+            parameter.add_(0.05 * torch.randn_like(parameter))
+        assert float(anchored(batch(model), LABELS)) > float(base(batch(model), LABELS)) + 1e-4
+
+
+def test_start_anchor_keeps_the_trained_embeddings_near_the_start(tiny_bi, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.data import PairCorpus
+    from transenc.labels import write_labels
+    from transenc.recipe import TrainSettings
+    from transenc.stages import train_bi
+
+    # targets far from the start's cosines, so plain training moves the model a long way
+    corpus = PairCorpus.from_pairs(
+        [a for a, _ in PAIRS] * 8, [b for _, b in PAIRS] * 8, [1.0, -0.5, -0.5, 1.0] * 8
+    )
+    labels = write_labels(corpus, tmp_path / "labels.tsv")
+    sentences = [a for a, _ in PAIRS] + [b for _, b in PAIRS]
+    start = SentenceTransformer(str(tiny_bi), device="cpu").encode(sentences)
+
+    def drift(weight: float) -> float:
+        out = tmp_path / f"bi-{weight}"
+        train_bi.run(
+            train_bi.TrainBiConfig(
+                str(tiny_bi),
+                labels,
+                out,
+                TrainSettings(epochs=3, batch_size=8, learning_rate=1e-3, max_length=16),
+                start_anchor=weight,
+            )
+        )
+        trained = SentenceTransformer(str(out), device="cpu").encode(sentences)
+        cosines = torch.nn.functional.cosine_similarity(
+            torch.tensor(trained), torch.tensor(start), dim=-1
+        )
+        return float((1 - cosines).mean())
+
+    assert drift(50.0) < 0.5 * drift(0.0)
+    card = (tmp_path / "bi-50.0" / "README.md").read_text()
+    assert "anchored to the start model (weight 50)" in card
+
+
+def test_start_anchor_is_a_bi_setting_off_by_default_and_checked(tmp_path):
+    from transenc.recipe import load_recipe
+
+    assert Recipe().bi_start_anchor == 0.0
+    path = tmp_path / "r.toml"
+    path.write_text("format = 2\n[bi]\nstart_anchor = 2\n")
+    anchored = load_recipe(path)
+    assert anchored.bi_start_anchor == 2.0
+    assert anchored.fingerprint() != Recipe().fingerprint()
+    assert "start_anchor = 2.0" in anchored.to_toml()
+    with pytest.raises(TransencError, match=r"\[bi\] start_anchor must be >= 0"):
+        Recipe(bi_start_anchor=-1)

@@ -32,6 +32,7 @@ from transenc import objectives, recipe_format
 from transenc.errors import TransencError
 from transenc.labels import LABEL_WEIGHTINGS
 from transenc.manifest import recorded_fields
+from transenc.objectives import start_anchor
 from transenc.precision import PRECISIONS  # auto, fp32, bf16: see transenc.precision
 from transenc.train_settings import (  # noqa: F401 - TrainSettings is imported from here too
     TrainSettings,
@@ -88,6 +89,7 @@ _KEYS_ADDED_LATER = {
     "cross_start": "bi",
     "cross_pair_pool": 1.0,
     "unchecked_cross_label_weight": "same",
+    "bi_start_anchor": 0.0,
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -136,6 +138,8 @@ class Recipe:
             matches that of the labels); ``bi_loss_params`` its parameters, if it has any.
         bi_dual_reg: DualReg on top of the bi objective, ``{weight = 0.1, temperature = 0.05}``
             (empty or weight 0: off); see :mod:`transenc.objectives.dual_reg`.
+        bi_start_anchor: the weight of a term keeping each sentence's embedding near the one the
+            bi-encoder's start model gives (0: off); see :mod:`transenc.objectives.start_anchor`.
         round_steps: the steps of every round, in order (see ``ROUND_STEPS``); each must find
             what it needs from the steps before it.
         bi_round_start: each round trains the bi-encoder from the ``previous`` round's
@@ -187,6 +191,7 @@ class Recipe:
     bi_loss: str = DEFAULT_BI_LOSS
     bi_loss_params: dict = field(default_factory=dict)
     bi_dual_reg: dict = field(default_factory=dict)
+    bi_start_anchor: float = 0.0
     round_steps: list[str] = field(default_factory=lambda: list(DEFAULT_ROUND_STEPS))
     max_pairs: int = 0
     augment: bool = False
@@ -251,6 +256,12 @@ class Recipe:
             objectives.get(self.bi_loss, "bi"), self.bi_loss_params, "recipe [bi.params]"
         )
         objectives.parse_dual_reg(self.bi_dual_reg, "recipe [bi.dual_reg]")
+        try:
+            self.bi_start_anchor = start_anchor.check(
+                self.bi_start_anchor, "recipe [bi] start_anchor"
+            )
+        except ValueError as error:
+            raise TransencError(str(error)) from None
         # the steps' names and order are checked by the pipeline against its registry
         # (transenc.pipeline.registry.check_recipe): the recipe sits below the pipeline
         if (

@@ -54,6 +54,7 @@ NESTED = {
     ("bi", "loss"): "bi_loss",
     ("bi", "params"): "bi_loss_params",
     ("bi", "dual_reg"): "bi_dual_reg",
+    ("bi", "start_anchor"): "bi_start_anchor",
     ("bi", "cross_label_weight"): "cross_label_weight",
     ("bi", "unchecked_cross_label_weight"): "unchecked_cross_label_weight",
     ("bi", "round_start"): "bi_round_start",

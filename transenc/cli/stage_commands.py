@@ -198,6 +198,7 @@ def train_bi_command(
                 loss=loss or chosen.bi_loss,
                 loss_params=chosen.bi_loss_params if loss in (None, chosen.bi_loss) else {},
                 dual_reg=chosen.bi_dual_reg,
+                start_anchor=chosen.bi_start_anchor,
                 teacher=teacher,
             )
         )

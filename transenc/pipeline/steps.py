@@ -468,6 +468,7 @@ def train_bi_step(context, state) -> None:
             loss=recipe.bi_loss,
             loss_params=recipe.bi_loss_params,
             dual_reg=recipe.bi_dual_reg,
+            start_anchor=recipe.bi_start_anchor,
             teacher=state.crosses[k] if live_teacher else None,
         ),
     )

@@ -15,7 +15,7 @@ from transenc.atomic import check_writable
 from transenc.checkpoints import StageCheckpoints
 from transenc.errors import TransencError
 from transenc.models import load_bi_encoder, load_cross_encoder
-from transenc.objectives import dual_reg
+from transenc.objectives import dual_reg, start_anchor
 from transenc.recipe import DEFAULT_BI_LOSS
 from transenc.stages.declare import added_field, input_field, output_field, runtime_field
 from transenc.stages.learn_labels import Learner, TrainResult, learn_labels, pair_columns
@@ -39,6 +39,8 @@ class TrainBiConfig:
     loss: str = DEFAULT_BI_LOSS
     loss_params: dict = field(default_factory=dict)
     dual_reg: dict = field(default_factory=dict)
+    # weight of the term keeping each sentence's embedding near the start model's (0: off)
+    start_anchor: float = added_field(0.0)
     # the live cross-encoder, for objectives that need more than its labels (virt)
     teacher: str | None = input_field(None)
 
@@ -47,6 +49,10 @@ class TrainBiConfig:
         objective = objectives.get(self.loss, "bi")
         objectives.parse_params(objective, self.loss_params, f"loss {self.loss}")
         objectives.parse_dual_reg(self.dual_reg, "dual_reg")
+        try:
+            self.start_anchor = start_anchor.check(self.start_anchor, "start_anchor")
+        except ValueError as error:
+            raise TransencError(str(error)) from None
         if objective.needs == "teacher" and self.teacher is None:
             raise TransencError(f"loss {self.loss} needs the cross-encoder as --teacher")
 
@@ -64,10 +70,17 @@ def run(config: TrainBiConfig) -> TrainResult:
         load=load_bi_encoder,
         columns=pair_columns,
         scores_as="bi",
-        loss=lambda model: dual_reg.wrap(
-            objective.build(model, params, teacher), model, regularise
+        loss=lambda model: start_anchor.wrap(
+            dual_reg.wrap(objective.build(model, params, teacher), model, regularise),
+            model,
+            config.start_anchor,
         ),
         loss_note=objective.description
-        + (f", with DualReg (weight {regularise.weight:g})" if regularise.weight else ""),
+        + (f", with DualReg (weight {regularise.weight:g})" if regularise.weight else "")
+        + (
+            f", anchored to the start model (weight {config.start_anchor:g})"
+            if config.start_anchor
+            else ""
+        ),
     )
     return learn_labels(config, learner, objective.score_range, f"{config.loss} targets")
