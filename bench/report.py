@@ -351,6 +351,18 @@ def combinations(f: dict) -> str:
     return markdown(f)
 
 
+def bi_drift(f: dict) -> str:
+    from bench.studies.bi_drift import markdown
+
+    return markdown(f)
+
+
+def simcse_seeds(f: dict) -> str:
+    from bench.studies.simcse_seeds import markdown
+
+    return markdown(f)
+
+
 def objectives(f: dict) -> str:
     from bench.studies.objectives import table as objectives_table
 
@@ -717,6 +729,8 @@ RENDER = {
     "eval_speed": eval_speed,
     "concurrency": concurrency,
     "combinations": combinations,
+    "bi_drift": bi_drift,
+    "simcse_seeds": simcse_seeds,
 }
 # benchmarks rendered as one section over all their records (seeds of one setting together)
 GROUP_RENDER = {
@@ -752,6 +766,9 @@ TITLES = {
     "contrastive_referee": "Does a referee model flag a SimCSE stage that hurt? (analysis)",
     "combinations": "What a run's models give combined afterwards: weights toward the start, "
     "fused scores (analysis)",
+    "bi_drift": "How far the bi-encoder stage moves a model on a small corpus, and the start "
+    "anchor (analysis)",
+    "simcse_seeds": "Is a SimCSE stage's fall systematic or one seed's noise? (analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }
 

@@ -356,5 +356,8 @@ def test_label_sources_scores_each_file_against_the_training_pairs_gold(tmp_path
     assert about["pairs"] == 4 and about["quality"]["simcse"] == 100.0
     assert about["quality"]["start"] == 80.0 and about["quality"]["cross"] == -100.0
     assert about["change"]["simcse"] == 20.0 and about["change"]["targets"] == 0.0
+    assert (
+        about["simcse_agreement"] == 0.8
+    )  # start [1, 2, 4, 3] against [1, 2, 3, 4]: no label read
     (round_dir / "cross_labels.tsv").unlink()  # a run without a cross-encoder's labels: skipped
     assert run_sources(tmp_path / "run", gold, binary=False) is None

@@ -60,8 +60,7 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   labels join the bi-encoder's targets only where its stage checked it on held-back pairs;
   ``transenc-pool-bce`` and ``transenc-pool-listnet`` (``adapt-pool-bce``, ``adapt-pool-listnet``):
   ``adapt-no-cross-targets`` with the cross-encoder on a 4x pair pool, trained with ``bce`` or
-  with the ranking objective ``listnet``; ``transenc-start-anchor`` (``adapt-start-anchor``):
-  ``adapt-vouched`` with the bi-encoder anchored to the start model (``[bi] start_anchor``).
+  with the ranking objective ``listnet``.
 
 ``--reuse-stages ROW`` starts each new run from a copy of ``ROW``'s run of the same domain and
 seed: the stages whose settings and inputs are unchanged are skipped by bootstrap's resume (a
@@ -108,7 +107,6 @@ OWN_SIMCSE_RECIPES = {
     "transenc-vouched": "vouched",
     "transenc-pool-bce": "pool-bce",
     "transenc-pool-listnet": "pool-listnet",
-    "transenc-start-anchor": "start-anchor",
 }
 DOMAINS = ("mqp", "ukp", "parade")
 ROWS = (

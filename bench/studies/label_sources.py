@@ -7,7 +7,9 @@ SimCSE stage, the SimCSE model's), the round's bi labels (their mix), the cross-
 and the bi-encoder's targets. Each is scored against the gold of the run's own training pairs
 (AP for binary domains, Spearman x100 otherwise): transductive label quality, gold read here
 only to judge, never by a run. Nothing is trained. The change against the start's cosines says
-whether a source would teach the start something or pull it down.
+whether a source would teach the start something or pull it down. Beside it, label-free: the
+SimCSE model's agreement with the start (Spearman of their cosines over all the run's pairs),
+and over the runs, how well that agreement tracks the SimCSE labels' change.
 
     python -m bench.studies.label_sources --row transenc-anchored --record
 """
@@ -75,8 +77,13 @@ def run_sources(folder: Path, gold: dict, binary: bool) -> dict | None:
         name: quality(binary, scores[known], corpus.scores[known])
         for name, corpus in labels.items()
     }
+    from scipy.stats import spearmanr
+
     return {
         "pairs": int(known.sum()),
+        "simcse_agreement": round(
+            float(spearmanr(labels["start"].scores, labels["simcse"].scores).statistic), 4
+        ),
         "quality": {k: round(v, 2) for k, v in figures.items()},
         "change": {k: round(v - figures["start"], 2) for k, v in figures.items() if k != "start"},
     }
@@ -116,6 +123,15 @@ def main() -> None:
             if name != "start"
         }
         summary[group]["runs"] = len(part)
+    if len(found) > 2:
+        from scipy.stats import spearmanr
+
+        agreement = [v["simcse_agreement"] for v in found.values()]
+        change = [v["change"]["simcse"] for v in found.values()]
+        # does a label-free agreement single out the runs where SimCSE's labels fell?
+        summary["simcse agreement against its change (Spearman over runs)"] = round(
+            float(spearmanr(agreement, change).statistic), 2
+        )
     print(json.dumps(summary, indent=1))
     if args.record:
         record(

@@ -1,0 +1,99 @@
+"""The drift study (bench/studies/bi_drift.py): a recorded run's bi-encoder stage again, on the
+start's own cosines or the run's targets, with and without the start anchor."""
+
+import json
+import random
+
+from bench.studies.bi_drift import markdown, study
+from transenc.data import PairCorpus
+from transenc.labels import write_labels
+
+WORDS = "a man is playing guitar the woman eating food dog runs in park kids play soccer".split()
+
+
+def fake_run(folder, tiny_bi):
+    """A source folder holding a gold half and one recorded run with its round-1 files."""
+    rng = random.Random(0)
+    pairs = [
+        (" ".join(rng.choices(WORDS, k=5)), " ".join(rng.choices(WORDS, k=4))) for _ in range(40)
+    ]
+    run = folder / "transenc-vouched-seed1"
+    (run / "round-1").mkdir(parents=True)
+    for name, shift in (("bi_labels.start.tsv", 0.0), ("bi_targets.tsv", 0.3)):
+        scores = [min(1.0, rng.random() * 0.6 + shift) for _ in pairs]
+        corpus = PairCorpus.from_pairs([a for a, _ in pairs], [b for _, b in pairs], scores)
+        write_labels(corpus, run / "round-1" / name)
+    settings = {"epochs": 1, "batch_size": 8, "max_length": 16, "learning_rate": 1e-3}
+    manifest = {
+        "config": {"settings": settings, "held_back": 0.0, "loss": "cosine-mse"},
+        "input_paths": {"model": str(tiny_bi)},
+    }
+    (run / "round-1" / "train-bi.manifest.json").write_text(json.dumps(manifest))
+    gold = [
+        (" ".join(rng.choices(WORDS, k=5)), " ".join(rng.choices(WORDS, k=4))) for _ in range(30)
+    ]
+    (folder / "gold_src.tsv").write_text(
+        "sentence1\tsentence2\tscore\n"
+        + "".join(f"{a}\t{b}\t{rng.uniform(0, 5):.2f}\n" for a, b in gold)
+    )
+
+
+def test_each_cell_is_a_model_trained_and_scored_against_the_start(tiny_bi, tmp_path):
+    folder = tmp_path / "sts-genres" / "src"
+    fake_run(folder, tiny_bi)
+    found = study(folder, "transenc-vouched", ["start", "targets"], [0.0, 5.0], [1])
+    cells = found["cells"]
+    assert [(c["labels"], c["anchor"]) for c in cells] == [
+        ("start", 0.0),
+        ("start", 5.0),
+        ("targets", 0.0),
+        ("targets", 5.0),
+    ]
+    for cell in cells:  # rounded figures: within a rounding step of the difference
+        assert abs(cell["change"] - (cell["bi"] - found["start"])) < 0.011
+    # the trained models differ from one another (the cells are not one model scored 4 times)
+    assert len({c["bi"] for c in cells}) > 1
+    # nothing is left behind in the recorded run
+    assert sorted(p.name for p in (folder / "transenc-vouched-seed1" / "round-1").iterdir()) == [
+        "bi_labels.start.tsv",
+        "bi_targets.tsv",
+        "train-bi.manifest.json",
+    ]
+
+
+def test_the_page_gives_each_cell_its_change():
+    figures = {
+        "domain": "src",
+        "row": "transenc-vouched",
+        "protocol": "p",
+        "start": 70.0,
+        "cells": [{"labels": "start", "anchor": 0.3, "seed": 1, "bi": 69.0, "change": -1.0}],
+    }
+    text = markdown(figures)
+    assert "the start model scores 70.00" in text
+    assert "| start | 0.3 | 1 | 69.00 | -1.00 |" in text
+
+
+def test_simcse_seeds_gives_each_seed_its_change_and_agreement(tiny_bi, tmp_path):
+    from bench.studies.simcse_seeds import markdown as seeds_page
+    from bench.studies.simcse_seeds import study as seeds_study
+
+    folder = tmp_path / "sts-genres" / "src"
+    fake_run(folder, tiny_bi)
+    run = folder / "transenc-vouched-seed1"
+    (run / "contrastive").mkdir()
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("sentence1\tsentence2\n" + "".join(f"{w} {w}\t{w} a\n" for w in WORDS))
+    settings = {"epochs": 1, "batch_size": 8, "max_length": 16, "learning_rate": 1e-3}
+    manifest = {
+        "config": {"settings": settings},
+        "input_paths": {"model": str(tiny_bi), "pairs": str(pairs)},
+    }
+    (run / "contrastive" / "bi.manifest.json").write_text(json.dumps(manifest))
+    found = seeds_study(folder, "transenc-vouched", [1, 2])
+    assert [c["seed"] for c in found["cells"]] == [1, 2]
+    assert found["cells"][0]["simcse"] != found["cells"][1]["simcse"]  # two models, two scores
+    assert all(-1 <= c["agreement"] <= 1 for c in found["cells"])
+    assert found["seeds_below"] == sum(c["change"] < 0 for c in found["cells"])
+    text = seeds_page({"domain": "src", "row": "r", "protocol": "p", **found})
+    assert "of 2 seeds below the start" in text
