@@ -203,6 +203,7 @@ def test_cosent_accepts_any_scale(tmp_path):
         ("[bi]\nbatch_size = 2.0\n", "[bi] batch_size must be a whole number, not 2.0"),
         ("[cross]\nlearning_rate = nan\n", "[cross] learning_rate must be a finite number"),
         ("[bi]\nlength_grouped = 1\n", "[bi] length_grouped must be true or false, not 1"),
+        ("format = 2\n[bi]\nstart_anchor = true\n", "[bi] start_anchor must be a finite number"),
     ],
 )
 def test_recipe_values_are_type_checked_on_load(tmp_path, text, expected):

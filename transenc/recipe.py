@@ -370,6 +370,7 @@ class Recipe:
         value checked against its field: a section's keys and types against
         :class:`TrainSettings`, a plain value against its default's type; tables, lists and
         choices are checked by ``__post_init__``."""
+        spelled = recipe_format.spellings(data, source)  # field -> the key as the file wrote it
         data = recipe_format.to_flat(data, source)
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(data) - set(known))
@@ -386,7 +387,7 @@ class Recipe:
                 values[key] = _model_settings(value, source)
             else:
                 if not isinstance(default, (dict, list)) and "|" not in str(known[key].type):
-                    check_type(value, default, key, source)
+                    check_type(value, default, spelled.get(key, key), source)
                 values[key] = value
         try:
             return cls(**values)

@@ -91,6 +91,14 @@ def detect_format(data: dict, source: str) -> int:
     return 2 if nested else 1
 
 
+def spellings(data: dict, source: str) -> dict[str, str]:
+    """Recipe field -> how a format 2 file spells it (``bi_start_anchor`` -> ``[bi]
+    start_anchor``), for messages; a format 1 file spells every field as it is."""
+    if detect_format(data, source) != 2:
+        return {}
+    return {field_name: f"[{section}] {key}" for (section, key), field_name in NESTED.items()}
+
+
 def _is_section(key: str, value) -> bool:
     return key == "contrastive" and isinstance(value, dict)
 
