@@ -9,6 +9,9 @@ of a few hundred pairs everything else about the embedding space is free to drif
 model's own cosines, targets that ask for no change at all, lost 1.8 points of Spearman on the
 held-out half). The anchor pins each sentence's whole vector, so only what the targets ask for
 moves. Costs one forward pass without gradients per step.
+
+Measured with the run's own targets (``bench/studies/bi_drift.py``), it shrinks the gains on the
+sources where training helps as much as the fall where it hurts, so no shipped recipe sets it.
 """
 
 from __future__ import annotations
