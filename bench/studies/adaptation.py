@@ -10,6 +10,11 @@ Domains (``../shared/data/domains``; their README says where each comes from):
 - ``parade``: computer-science definitions, graded 0-3: adapt on a seeded 2,500 of the 7,550
   unlabeled train pairs (``PARADE_PAIRS``, for CPU time), evaluate on the test split (no pair
   shared).
+- ``clinc150``: virtual-assistant queries (the larger domain: 23,695 distinct queries), built
+  under ``--built-dir`` by ``python -m bench.domains.clinc150`` (source, licence and the derived
+  gold: its docstring). Adapt on a seeded 2,500 (``CLINC_PAIRS``) of the pairs the start model
+  mines from the 15,000 train queries (a user's retrieval candidates; no intent read), evaluate
+  on 4,490 pairs of test queries, binary (same intent).
 
 Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold label in training:
 
@@ -108,7 +113,7 @@ OWN_SIMCSE_RECIPES = {
     "transenc-pool-bce": "pool-bce",
     "transenc-pool-listnet": "pool-listnet",
 }
-DOMAINS = ("mqp", "ukp", "parade")
+DOMAINS = ("mqp", "ukp", "parade", "clinc150")
 ROWS = (
     "zero-shot",
     "mpnet",
@@ -163,6 +168,9 @@ AUGMENTED_ROWS = ("transenc-augmented", "transenc-augmented-even")
 TEACHER_ROWS = ("transenc-mpnet", "transenc-keep-best-mpnet")
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
+# CLINC150's adapt side: pairs mined from its 15,000 train queries by the start model (3
+# neighbours and 1 random partner each, as `mine-pairs`), a seeded subset of this many
+CLINC_PAIRS = 2500
 
 
 def _half(key: str, seed: int = 0) -> int:
@@ -173,10 +181,41 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", quoting=3, keep_default_na=False)
 
 
-def prepare(domain: str, root: Path, out: Path) -> dict:
-    """Writes the domain's adapt pairs, adapt sentences and eval gold file(s) under ``out``."""
+def mined_pairs(sentences: Path, out: Path, count: int) -> pd.DataFrame:
+    """The start model's mined pairs of ``sentences`` (a seeded ``count`` of them), mined once
+    into ``out`` and read back after: the same pairs for every row and seed."""
+    if not out.is_file():
+        from transenc.stages import mine
+
+        mine.run(
+            mine.MineConfig(
+                sentences=sentences,
+                models=["default"],
+                output=out,
+                neighbours=3,
+                random=1,
+                max_pairs=count,
+                seed=0,
+                precision="fp32",  # the same neighbours whatever the CPU
+            )
+        )
+    return _read(out)
+
+
+def prepare(domain: str, root: Path, out: Path, built: Path = Path("runs/data")) -> dict:
+    """Writes the domain's adapt pairs, adapt sentences and eval gold file(s) under ``out``
+    (``root``: the shared domains; ``built``: those built by ``bench.domains``)."""
     out.mkdir(parents=True, exist_ok=True)
-    if domain == "parade":
+    if domain == "clinc150":
+        source = built / "clinc150"
+        if not (source / "gold.tsv").is_file():
+            raise SystemExit(
+                f"{source}/gold.tsv: not built; run python -m bench.domains.clinc150 --out {source}"
+            )
+        adapt = mined_pairs(source / "sentences_train.txt", out / "mined_pairs.tsv", CLINC_PAIRS)
+        golds = {"clinc150": _read(source / "gold.tsv")}
+        split = "train queries (pairs mined by the start model) -> test queries' derived gold"
+    elif domain == "parade":
         adapt = _read(root / "parade" / "gold_train.tsv")
         if PARADE_PAIRS and len(adapt) > PARADE_PAIRS:  # CPU time: a seeded subset
             adapt = adapt.sample(PARADE_PAIRS, random_state=0).sort_index()
@@ -502,6 +541,12 @@ def main() -> None:
     parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=ROWS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--domains-dir", type=Path, default=Path("../shared/data/domains"))
+    parser.add_argument(
+        "--built-dir",
+        type=Path,
+        default=Path("runs/data"),
+        help="the domains built by bench.domains (clinc150: python -m bench.domains.clinc150)",
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
     parser.add_argument(
         "--record-as",
@@ -522,7 +567,7 @@ def main() -> None:
     args = parser.parse_args()
     if "transenc-cross-start" in args.rows and not args.cross_start:
         parser.error("row transenc-cross-start needs --cross-start")
-    prepared = {d: prepare(d, args.domains_dir, args.out / d) for d in args.domains}
+    prepared = {d: prepare(d, args.domains_dir, args.out / d, args.built_dir) for d in args.domains}
     if args.sts_genres is not None:
         genres = sts_genre_domains(args.sts_dir)
         unknown = sorted(set(args.sts_genres) - set(genres))
