@@ -168,6 +168,9 @@ def main() -> None:
     parser.add_argument(
         "--group", choices=("all", "sts", "domains"), default="all", help="which runs to read"
     )
+    parser.add_argument(
+        "--domains", nargs="*", metavar="NAME", help="only these domains' runs (clinc150 ...)"
+    )
     parser.add_argument("--alphas", type=float, nargs="*", default=list(ALPHAS))
     parser.add_argument("--record", action="store_true", help="append the summary as a record")
     args = parser.parse_args()
@@ -176,6 +179,8 @@ def main() -> None:
     runs = sorted(args.out.glob(f"*/{args.row}-seed*")) if args.group != "sts" else []
     if args.group != "domains":
         runs += sorted(args.out.glob(f"sts-genres/*/{args.row}-seed*"))
+    if args.domains:
+        runs = [folder for folder in runs if folder.parent.name in args.domains]
     found = {}
     for folder in runs:
         seed = int(folder.name.rsplit("-seed", 1)[1])
