@@ -65,7 +65,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   labels join the bi-encoder's targets only where its stage checked it on held-back pairs;
   ``transenc-pool-bce`` and ``transenc-pool-listnet`` (``adapt-pool-bce``, ``adapt-pool-listnet``):
   ``adapt-no-cross-targets`` with the cross-encoder on a 4x pair pool, trained with ``bce`` or
-  with the ranking objective ``listnet``.
+  with the ranking objective ``listnet``; ``transenc-pool-listnet-last``
+  (``adapt-pool-listnet-last``): the latter keeping its cross-encoder's last weights, not
+  stopping on the pool's held-back checks.
 
 ``--reuse-stages ROW`` starts each new run from a copy of ``ROW``'s run of the same domain and
 seed: the stages whose settings and inputs are unchanged are skipped by bootstrap's resume (a
@@ -112,6 +114,7 @@ OWN_SIMCSE_RECIPES = {
     "transenc-vouched": "vouched",
     "transenc-pool-bce": "pool-bce",
     "transenc-pool-listnet": "pool-listnet",
+    "transenc-pool-listnet-last": "pool-listnet-last",
 }
 DOMAINS = ("mqp", "ukp", "parade", "clinc150")
 ROWS = (
