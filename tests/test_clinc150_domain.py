@@ -75,7 +75,7 @@ def test_reads_a_checkout_and_a_git_directory_alike(tmp_path):
 
 
 def test_the_study_adapts_on_the_mined_pairs_and_says_how_to_build_the_domain(tmp_path):
-    from bench.studies.adaptation import prepare
+    from bench.studies.adaptation import CLINC_PAIRS, prepare
 
     built = tmp_path / "built"
     try:
@@ -96,7 +96,7 @@ def test_the_study_adapts_on_the_mined_pairs_and_says_how_to_build_the_domain(tm
             "kind": ["neighbour", "random"],
             "cosine": [0.9, 0.1],
         }
-    ).to_csv(out / "mined_pairs.tsv", sep="\t", index=False)
+    ).to_csv(out / f"mined_pairs.{CLINC_PAIRS}.tsv", sep="\t", index=False)
     prepared = prepare("clinc150", tmp_path / "shared", out, built)
     adapt = pd.read_csv(prepared["pairs"], sep="\t")
     assert list(adapt.columns) == ["sentence1", "sentence2"] and len(adapt) == 2

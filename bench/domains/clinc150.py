@@ -42,10 +42,11 @@ KINDS = ("same intent", "same domain", "other domain")
 
 def read_source(source: str, commit: str = "HEAD") -> tuple[dict, dict, str]:
     """(data_full, domains, where): from a checkout, a git directory or a URL to clone."""
-    if "://" in source:
-        clone = Path(tempfile.mkdtemp(prefix="clinc150-")) / "repo"
-        subprocess.run(["git", "clone", "--quiet", source, str(clone)], check=True)
-        source = str(clone)
+    if "://" in source:  # cloned into a scratch folder, read, and the clone removed
+        with tempfile.TemporaryDirectory(prefix="clinc150-") as scratch:
+            subprocess.run(["git", "clone", "--quiet", source, scratch], check=True)
+            data, domains, where = read_source(scratch, commit)
+        return data, domains, where.replace(scratch, source)
     path = Path(source)
     if all((path / name).is_file() for name in FILES):
         texts = [(path / name).read_text() for name in FILES]

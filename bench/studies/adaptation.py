@@ -186,7 +186,8 @@ def _read(path: Path) -> pd.DataFrame:
 
 def mined_pairs(sentences: Path, out: Path, count: int) -> pd.DataFrame:
     """The start model's mined pairs of ``sentences`` (a seeded ``count`` of them), mined once
-    into ``out`` and read back after: the same pairs for every row and seed."""
+    into ``out`` (a name that carries ``count``) and read back after: the same pairs for every
+    row and seed."""
     if not out.is_file():
         from transenc.stages import mine
 
@@ -215,7 +216,9 @@ def prepare(domain: str, root: Path, out: Path, built: Path = Path("runs/data"))
             raise SystemExit(
                 f"{source}/gold.tsv: not built; run python -m bench.domains.clinc150 --out {source}"
             )
-        adapt = mined_pairs(source / "sentences_train.txt", out / "mined_pairs.tsv", CLINC_PAIRS)
+        adapt = mined_pairs(
+            source / "sentences_train.txt", out / f"mined_pairs.{CLINC_PAIRS}.tsv", CLINC_PAIRS
+        )
         golds = {"clinc150": _read(source / "gold.tsv")}
         split = "train queries (pairs mined by the start model) -> test queries' derived gold"
     elif domain == "parade":
