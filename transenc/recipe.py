@@ -90,6 +90,7 @@ _KEYS_ADDED_LATER = {
     "cross_pair_pool": 1.0,
     "unchecked_cross_label_weight": "same",
     "bi_start_anchor": 0.0,
+    "bi_unchecked_pair_pool": 1.0,
 }
 TRAIN_SECTIONS = ("contrastive_training", "cross", "bi", "late")
 DEFAULT_RECIPE = "published"
@@ -132,6 +133,15 @@ class Recipe:
             could not be checked on held-back pairs (fewer than its ``min_checked_pairs``, or
             no ``keep_best``): nothing vouches for its labels there. ``"same"`` (the default):
             ``cross_label_weight`` whatever the checks.
+        bi_unchecked_pair_pool: where the corpus is too small for the bi-encoder's stage to
+            check itself (fewer than its ``min_checked_pairs`` held back), the bi-encoder trains
+            on this many times the corpus's pairs (``1``: the corpus's, as published): the
+            corpus's, then pairs mined from its own sentences by the starting models (as
+            ``cross_pair_pool``), labelled by the bi-encoder labels' sources, so that its stage
+            can check itself on held-back pairs and stop where they stop improving. Only where
+            the bi-encoder's targets are those labels alone (the round's cross-encoder weight 0,
+            as ``unchecked_cross_label_weight = 0`` gives); the deploy line still counts the
+            corpus's held-back pairs, not the pool's, before it vouches for a trained model.
         bi_loss: the cross -> bi objective (:mod:`transenc.objectives`): ``cosine-mse``
             (published: MSE between cosine and label) or ``cosent`` (the cosines rank each
             batch's pairs as the labels do) or ``kl-listwise`` (each batch's softmax of cosines
@@ -192,6 +202,7 @@ class Recipe:
     bi_loss_params: dict = field(default_factory=dict)
     bi_dual_reg: dict = field(default_factory=dict)
     bi_start_anchor: float = 0.0
+    bi_unchecked_pair_pool: float = 1.0
     round_steps: list[str] = field(default_factory=lambda: list(DEFAULT_ROUND_STEPS))
     max_pairs: int = 0
     augment: bool = False
@@ -294,6 +305,10 @@ class Recipe:
         ):
             raise TransencError("recipe [cross] pair_pool must be a number from 1 to 1000")
         self.cross_pair_pool = float(self.cross_pair_pool)
+        pool = self.bi_unchecked_pair_pool
+        if isinstance(pool, bool) or not (isinstance(pool, (int, float)) and 1 <= pool <= 1000):
+            raise TransencError("recipe [bi] unchecked_pair_pool must be a number from 1 to 1000")
+        self.bi_unchecked_pair_pool = float(pool)
         if not isinstance(self.start_teacher, bool):
             raise TransencError("recipe [label] start_teacher must be true or false")
         if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:

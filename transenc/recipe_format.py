@@ -57,6 +57,7 @@ NESTED = {
     ("bi", "start_anchor"): "bi_start_anchor",
     ("bi", "cross_label_weight"): "cross_label_weight",
     ("bi", "unchecked_cross_label_weight"): "unchecked_cross_label_weight",
+    ("bi", "unchecked_pair_pool"): "bi_unchecked_pair_pool",
     ("bi", "round_start"): "bi_round_start",
     ("late", "loss"): "late_loss",
     ("late", "params"): "late_loss_params",

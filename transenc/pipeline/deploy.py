@@ -124,8 +124,13 @@ def recommend(
     final_bi: list[Path],
     final_cross: list[Path],
     starts: list[str],
+    corpus_held_back: int | None = None,
 ) -> list[Choice]:
-    """One choice per trained model, written to ``out/deploy.json``."""
+    """One choice per trained model, written to ``out/deploy.json``. ``corpus_held_back``:
+    where the bi-encoder trained on a pool mined beside the corpus (``[bi]
+    unchecked_pair_pool``), how many of the corpus's own pairs a stage would have held back;
+    the rule counts those, not the pool's (mined by the start model and labelled by the same
+    sources, they show fidelity, not that the run did no harm)."""
     row = fidelity.get(f"round {selected}", {})
     count = len(final_bi)
     choices = [
@@ -136,7 +141,9 @@ def recommend(
             final_bi[k],
             final_cross[k],
             starts[k],
-            _held_pairs(out / round_dir(selected) / f"train-{model_dir_name('bi', k, count)}"),
+            corpus_held_back
+            if corpus_held_back is not None
+            else _held_pairs(out / round_dir(selected) / f"train-{model_dir_name('bi', k, count)}"),
         )
         for k in range(count)
     ]

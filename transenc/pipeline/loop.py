@@ -22,6 +22,7 @@ from transenc.pipeline.config import (
 from transenc.pipeline.report import write_fidelity, write_report
 from transenc.pipeline.runner import Runner
 from transenc.pipeline.state import RunContext, RunState
+from transenc.stages.learn_labels import held_back_count
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,15 @@ def run(config: BootstrapConfig, say: Callable[[str], None] | None = None) -> Bo
     )
     fidelity = distributed.main_first(lambda: write_fidelity(out, recipe.rounds, context.count))
     choices = distributed.main_first(
-        lambda: deploy.recommend(out, fidelity, selected, final_bi, final_cross, config.models)
+        lambda: deploy.recommend(
+            out,
+            fidelity,
+            selected,
+            final_bi,
+            final_cross,
+            config.models,
+            held_back_count(len(corpus), recipe.held_back) if context.bi_pool else None,
+        )
     )
     report = distributed.main_first(
         lambda: write_report(

@@ -21,6 +21,10 @@ MINED_PAIRS = "pairs.tsv"
 GIVEN_PAIRS = "given.tsv"  # bootstrap --augment: the pairs the mined ones join
 CROSS_POOL_DIR = "cross-pool"  # [cross] pair_pool: the pairs the cross-encoder trains on
 CROSS_POOL_LABELS = "cross_pool_labels.tsv"
+# [bi] unchecked_pair_pool: the pairs the bi-encoder trains on where the corpus is too small to
+# check its stage
+BI_POOL_DIR = "bi-pool"
+BI_POOL_LABELS = "bi_pool_labels.tsv"
 
 
 def round_dir(number: int) -> str:

@@ -22,6 +22,8 @@ class RunState:
     bi_labels: Path | None = None
     # the cross-encoder's training labels where they are not the bi labels ([cross] pair_pool)
     cross_train_labels: Path | None = None
+    # the bi-encoder's pool labelled ([bi] unchecked_pair_pool, where it applies)
+    bi_pool_labels: Path | None = None
     cross_labels: Path | None = None
     targets: Path | None = None
     late_labels: Path | None = None
@@ -30,7 +32,7 @@ class RunState:
         self.number += 1
         self.folder = out / round_dir(self.number)
         self.bi_labels = self.cross_labels = self.targets = self.late_labels = None
-        self.cross_train_labels = None
+        self.cross_train_labels = self.bi_pool_labels = None
 
     def has(self, name: str) -> bool:
         value = getattr(self, name)
@@ -58,6 +60,8 @@ class RunContext:
     start_bis: list[str] = field(default_factory=list)
     start_labels: dict[str, Path] = field(default_factory=dict)
     cross_pool: Path | None = None  # [cross] pair_pool: the mined pool of cross-encoder pairs
+    # [bi] unchecked_pair_pool, where the corpus is too small to check the bi-encoder's stage
+    bi_pool: Path | None = None
     table: dict[str, dict[str, float]] = field(default_factory=dict)
     dev_scores: dict[int, float] = field(default_factory=dict)
 

@@ -25,6 +25,8 @@ from transenc.pipeline import rundir
 from transenc.pipeline.config import selection_sets
 from transenc.pipeline.names import (
     BI_LABELS,
+    BI_POOL_DIR,
+    BI_POOL_LABELS,
     BI_TARGETS,
     CONTRASTIVE_DIR,
     CROSS_LABELS,
@@ -257,14 +259,37 @@ def mine_pool(context, state) -> None:
     cross-encoder trains on (the corpus's pairs first, as they are, then nearest neighbours and
     random partners by the starting models and any bi-encoder teachers, none repeated)."""
     pool = context.recipe.cross_pair_pool
-    if pool <= 1:
-        return
+    if pool > 1:
+        context.cross_pool = mined_pool(context, pool, "mine-pool", CROSS_POOL_DIR)
+
+
+def mine_bi_pool(context, state) -> None:
+    """``[bi] unchecked_pair_pool`` above 1, on a corpus too small for the bi-encoder's stage
+    to check itself on held-back pairs: the pool it trains on instead, mined as the
+    cross-encoder's."""
+    pool = context.recipe.bi_unchecked_pair_pool
+    if pool > 1 and not bi_checked_on_corpus(context):
+        context.bi_pool = mined_pool(context, pool, "mine-bi-pool", BI_POOL_DIR)
+
+
+def bi_checked_on_corpus(context) -> bool:
+    """Whether every bi-encoder's stage, on the corpus's pairs alone, would check itself on
+    held-back pairs (keep_best, and at least its ``min_checked_pairs`` held back)."""
+    recipe = context.recipe
+    return all(
+        checks_run(context.settings(k, "bi"), len(context.corpus), recipe.held_back)
+        for k in range(context.count)
+    )
+
+
+def mined_pool(context, multiple: float, step: str, folder_name: str) -> Path:
+    """``multiple`` times the corpus's pairs: its own, then mined from its sentences."""
     corpus = context.corpus
-    extra = round((pool - 1) * len(corpus))
+    extra = round((multiple - 1) * len(corpus))
     # enough neighbours per sentence for the pool, one random partner each
     neighbours = max(mine.DEFAULT_NEIGHBOURS, -(-extra // max(1, len(corpus.sentences))) - 1)
     config, recipe = context.config, context.recipe
-    folder = context.out / CROSS_POOL_DIR
+    folder = context.out / folder_name
     mine_config = mine.MineConfig(
         sentences=None,
         models=[*context.start_bis, *bi_teachers(context)],
@@ -273,13 +298,13 @@ def mine_pool(context, state) -> None:
         neighbours=neighbours,
         random=mine.DEFAULT_RANDOM,
         max_pairs=extra,
-        seed=context.runner.seed("mine-pool", 0),
+        seed=context.runner.seed(step, 0),
         batch_size=recipe.label_batch_size,
         precision=recipe.label_precision,
         show_progress=config.show_progress,
     )
-    context.runner.run_stage("mine-pool", 0, folder, "mine", mine, mine_config)
-    context.cross_pool = folder / MINED_PAIRS
+    context.runner.run_stage(step, 0, folder, "mine", mine, mine_config)
+    return folder / MINED_PAIRS
 
 
 def contrastive_step(context, state) -> None:
@@ -310,22 +335,28 @@ def label_bi(context, state) -> None:
         context, "label-bi", state.number, state.folder, "bi", state.bis, state.folder / BI_LABELS
     )
     if context.cross_pool is not None:
-        # the cross-encoder's own pool, labelled by the same sources in the same order; the
-        # frozen ones (whose label files hold the corpus only) encode its sentences here
-        frozen = bi_teachers(context)
-        if context.start_labels and state.bis != context.start_bis:
-            frozen += context.start_bis
-        state.cross_train_labels = label_with(
-            context,
-            "label-bi",
-            state.number,
-            state.folder,
-            "bi",
-            [*state.bis, *frozen],
-            state.folder / CROSS_POOL_LABELS,
-            extra={},
-            pairs=context.cross_pool,
-        )
+        state.cross_train_labels = label_pool(context, state, context.cross_pool, CROSS_POOL_LABELS)
+    if context.bi_pool is not None:
+        state.bi_pool_labels = label_pool(context, state, context.bi_pool, BI_POOL_LABELS)
+
+
+def label_pool(context, state, pool: Path, name: str) -> Path:
+    """A mined pool labelled by the bi labels' sources in the same order; the frozen ones
+    (whose label files hold the corpus only) encode its sentences here."""
+    frozen = bi_teachers(context)
+    if context.start_labels and state.bis != context.start_bis:
+        frozen += context.start_bis
+    return label_with(
+        context,
+        "label-bi",
+        state.number,
+        state.folder,
+        "bi",
+        [*state.bis, *frozen],
+        state.folder / name,
+        extra={},
+        pairs=pool,
+    )
 
 
 def label_cross(context, state) -> None:
@@ -435,6 +466,10 @@ def mix_labels(context, state) -> None:
     weight = cross_label_weight(context, state)
     if weight >= 1:  # pure cross labels, as published: nothing to mix
         return
+    if weight == 0 and state.bi_pool_labels is not None:
+        # [bi] unchecked_pair_pool: the pool's bi labels are the targets, the corpus's first
+        state.targets = state.bi_pool_labels
+        return
     output = state.folder / BI_TARGETS
     # the targets so far: the cross-encoder's labels, or after label-late the cascade's
     config = mix.MixConfig(
@@ -505,6 +540,7 @@ for _step in (
     Step("label-start", "start", label_start),
     Step("contrastive", "start", contrastive_step),
     Step("mine-pool", "start", mine_pool),
+    Step("mine-bi-pool", "start", mine_bi_pool),
     Step("label-bi", "round", label_bi, gives=("bi_labels",)),
     Step("train-cross", "round", train_cross_step, ("bi_labels",), ("crosses",)),
     Step("label-cross", "round", label_cross, ("crosses",), ("cross_labels", "targets")),
