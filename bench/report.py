@@ -357,6 +357,12 @@ def bi_drift(f: dict) -> str:
     return markdown(f)
 
 
+def bi_pool(entries: list[dict]) -> str:
+    from bench.studies.bi_pool import markdown
+
+    return markdown(entries)
+
+
 def simcse_seeds(f: dict) -> str:
     from bench.studies.simcse_seeds import markdown
 
@@ -742,6 +748,7 @@ GROUP_RENDER = {
     "student_budget": student_budget,
     "contrastive_referee": contrastive_referee,
     "peer": peer_comparison,
+    "bi_pool": bi_pool,
 }
 TITLES = {
     "labelling": "Labelling throughput (STS pool, embedded model)",
@@ -766,9 +773,11 @@ TITLES = {
     "contrastive_referee": "Does a referee model flag a SimCSE stage that hurt? (analysis)",
     "combinations": "What a run's models give combined afterwards: weights toward the start, "
     "fused scores (analysis)",
-    "bi_drift": "How far the bi-encoder stage moves a model on a small corpus, and the start "
-    "anchor (analysis)",
+    "bi_drift": "How far the bi-encoder stage moves a model on a small corpus: the start "
+    "anchor, dropout, precision (analysis)",
     "simcse_seeds": "Is a SimCSE stage's fall systematic or one seed's noise? (analysis)",
+    "bi_pool": "Does a pool of mined pairs keep a small corpus's bi-encoder from drifting? "
+    "(analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",
 }
 

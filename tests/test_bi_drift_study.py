@@ -71,7 +71,48 @@ def test_the_page_gives_each_cell_its_change():
     }
     text = markdown(figures)
     assert "the start model scores 70.00" in text
-    assert "| start | 0.3 | 1 | 69.00 | -1.00 |" in text
+    assert "| start | 0.3 | 1 | the model's | the run's | 69.00 | -1.00 |" in text
+    figures["cells"][0]["dropout"] = 0.0
+    figures["cells"][0]["precision"] = "fp32"
+    assert "| start | 0.3 | 1 | 0 | fp32 | 69.00 | -1.00 |" in markdown(figures)
+
+
+def test_a_dropout_cell_trains_without_dropout_and_leaves_the_loader_as_it_was(tiny_bi, tmp_path):
+    import torch
+
+    from bench.studies.bi_drift import dropout_of
+    from transenc.stages import train_bi
+
+    loader = train_bi.load_bi_encoder
+    with dropout_of(0.0):
+        model = train_bi.load_bi_encoder(str(tiny_bi))
+        assert all(m.p == 0.0 for m in model.modules() if isinstance(m, torch.nn.Dropout))
+    assert train_bi.load_bi_encoder is loader
+    own = loader(str(tiny_bi))
+    assert any(m.p > 0 for m in own.modules() if isinstance(m, torch.nn.Dropout))
+    folder = tmp_path / "sts-genres" / "src"
+    fake_run(folder, tiny_bi)
+    found = study(folder, "transenc-vouched", ["targets"], [0.0], [1], [None, 0.0])
+    assert [c.get("dropout") for c in found["cells"]] == [None, 0.0]
+    assert found["cells"][0]["bi"] != found["cells"][1]["bi"]
+
+
+def test_a_precision_cell_trains_in_the_precision_it_names(tiny_bi, tmp_path, monkeypatch):
+    from transenc.stages import train_bi
+
+    trained_in = []
+    run = train_bi.run
+
+    def run_and_note(config, *args, **kwargs):
+        trained_in.append(config.settings.precision)
+        return run(config, *args, **kwargs)
+
+    monkeypatch.setattr(train_bi, "run", run_and_note)
+    folder = tmp_path / "sts-genres" / "src"
+    fake_run(folder, tiny_bi)  # the run trained in fp32 (its settings name none)
+    found = study(folder, "transenc-vouched", ["targets"], [0.0], [1], [None], [None, "bf16"])
+    assert [c.get("precision") for c in found["cells"]] == [None, "bf16"]
+    assert trained_in == ["fp32", "bf16"]
 
 
 def test_simcse_seeds_gives_each_seed_its_change_and_agreement(tiny_bi, tmp_path):

@@ -8,9 +8,11 @@ settings and held-back share, on
   change, so whatever the held-out score loses is drift;
 - ``targets``: the run's bi-encoder targets (``bi_targets.tsv``), as the run trained on them;
 
-each with the start anchor (``[bi] start_anchor``) at every ``--anchors`` weight (0: off), and
-scores each model on the source's held-out half (gold read only to judge; inductive). Nothing of
-the recorded run is changed; each trained model is deleted once scored.
+each with the start anchor (``[bi] start_anchor``) at every ``--anchors`` weight (0: off), its
+dropout (``--dropouts``) and its precision (``--precisions``: ``run`` as the run trained, or
+``fp32``/``bf16``), and scores each model on the source's held-out half (gold read only to
+judge; inductive). Nothing of the recorded run is changed; each trained model is deleted once
+scored.
 
     python -m bench.studies.bi_drift --sources sts12-surprise.SMTnews sts15-answers-students \
         --anchors 0 0.3 1 --record
@@ -22,39 +24,92 @@ import argparse
 import json
 import shutil
 import tempfile
+from contextlib import contextmanager
+from dataclasses import replace
+from itertools import product
 from pathlib import Path
+
+import torch
 
 from bench.common import record
 from bench.studies.adaptation import evaluate
+from transenc.precision import PRECISIONS
 
 LABEL_FILES = {"start": "bi_labels.start.tsv", "targets": "bi_targets.tsv"}
 
 
-def retrain(run: Path, labels: str, anchor: float, seed: int, scratch: Path) -> Path:
-    """The run's bi-encoder stage again, from its start model, on ``labels``, with the anchor."""
+@contextmanager
+def dropout_of(probability: float | None):
+    """While open, the bi-encoder stage trains its model with every dropout layer at
+    ``probability`` (``None``: as the model has it)."""
+    from transenc.stages import train_bi
+
+    if probability is None:
+        yield
+        return
+    load = train_bi.load_bi_encoder
+
+    def load_with_dropout(*args, **kwargs):
+        model = load(*args, **kwargs)
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = probability
+        return model
+
+    train_bi.load_bi_encoder = load_with_dropout
+    try:
+        yield
+    finally:
+        train_bi.load_bi_encoder = load
+
+
+def retrain(
+    run: Path,
+    labels: str,
+    anchor: float,
+    seed: int,
+    scratch: Path,
+    dropout: float | None = None,
+    precision: str | None = None,
+) -> Path:
+    """The run's bi-encoder stage again, from its start model, on ``labels``, with the anchor
+    (and ``dropout`` in place of the model's own, ``precision`` in place of the run's)."""
     from transenc.stages import train_bi
     from transenc.train_settings import TrainSettings
 
     manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
     config = manifest["config"]
-    output = scratch / f"{labels}-{anchor:g}-{seed}"
-    train_bi.run(
-        train_bi.TrainBiConfig(
-            model=manifest["input_paths"]["model"],
-            labels=run / "round-1" / LABEL_FILES[labels],
-            output=output,
-            settings=TrainSettings(**config["settings"]),
-            seed=seed,
-            held_back=config.get("held_back", 0.0),
-            loss=config.get("loss", "cosine-mse"),
-            start_anchor=anchor,
+    settings = TrainSettings(**config["settings"])
+    if precision is not None:
+        settings = replace(settings, precision=precision)
+    output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}"
+    with dropout_of(dropout):
+        train_bi.run(
+            train_bi.TrainBiConfig(
+                model=manifest["input_paths"]["model"],
+                labels=run / "round-1" / LABEL_FILES[labels],
+                output=output,
+                settings=settings,
+                seed=seed,
+                held_back=config.get("held_back", 0.0),
+                loss=config.get("loss", "cosine-mse"),
+                start_anchor=anchor,
+            )
         )
-    )
     return output
 
 
-def study(folder: Path, row: str, labels: list[str], anchors: list[float], seeds: list[int]):
-    """Each (labels, anchor, seed) model's held-out Spearman and its change against the start."""
+def study(
+    folder: Path,
+    row: str,
+    labels: list[str],
+    anchors: list[float],
+    seeds: list[int],
+    dropouts: list[float | None] = (None,),
+    precisions: list[str | None] = (None,),
+):
+    """Each (labels, anchor, seed, dropout, precision) model's held-out Spearman and its change
+    against the start."""
     run = folder / f"{row}-seed1"
     gold = {"gold": str(next(folder.glob("gold_*.tsv")))}
     start_model = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
@@ -64,18 +119,21 @@ def study(folder: Path, row: str, labels: list[str], anchors: list[float], seeds
         for label in labels:
             for anchor in anchors:
                 for seed in seeds:
-                    model = retrain(run, label, anchor, seed, Path(scratch))
-                    score = evaluate(str(model), gold)["gold"]["spearman"]
-                    shutil.rmtree(model)
-                    cell = {
-                        "labels": label,
-                        "anchor": anchor,
-                        "seed": seed,
-                        "bi": round(score, 2),
-                        "change": round(score - start, 2),
-                    }
-                    print(json.dumps({"source": folder.name, **cell}), flush=True)
-                    cells.append(cell)
+                    for dropout, precision in product(dropouts, precisions):
+                        model = retrain(run, label, anchor, seed, Path(scratch), dropout, precision)
+                        score = evaluate(str(model), gold)["gold"]["spearman"]
+                        shutil.rmtree(model)
+                        cell = {
+                            "labels": label,
+                            "anchor": anchor,
+                            "seed": seed,
+                            **({} if dropout is None else {"dropout": dropout}),
+                            **({} if precision is None else {"precision": precision}),
+                            "bi": round(score, 2),
+                            "change": round(score - start, 2),
+                        }
+                        print(json.dumps({"source": folder.name, **cell}), flush=True)
+                        cells.append(cell)
     return {"start": round(start, 2), "cells": cells}
 
 
@@ -85,13 +143,16 @@ def markdown(figures: dict) -> str:
         f"{figures['domain']} (recorded run `{figures['row']}`; {figures['protocol']}); the start "
         f"model scores {figures['start']:.2f}.",
         "",
-        "| labels | start_anchor | seed | held-out Spearman | change against the start |",
-        "|---|---|---|---|---|",
+        "| labels | start_anchor | seed | dropout | precision | held-out Spearman "
+        "| change against the start |",
+        "|---|---|---|---|---|---|---|",
     ]
     for cell in figures["cells"]:
+        dropout = "the model's" if cell.get("dropout") is None else f"{cell['dropout']:g}"
+        precision = cell.get("precision", "the run's")
         lines.append(
-            f"| {cell['labels']} | {cell['anchor']:g} | {cell['seed']} | {cell['bi']:.2f} "
-            f"| {cell['change']:+.2f} |"
+            f"| {cell['labels']} | {cell['anchor']:g} | {cell['seed']} | {dropout} | {precision} "
+            f"| {cell['bi']:.2f} | {cell['change']:+.2f} |"
         )
     return "\n".join(lines)
 
@@ -103,12 +164,32 @@ def main() -> None:
     parser.add_argument("--labels", nargs="+", choices=list(LABEL_FILES), default=list(LABEL_FILES))
     parser.add_argument("--anchors", nargs="+", type=float, default=[0.0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1])
+    parser.add_argument(
+        "--dropouts",
+        nargs="+",
+        default=["model"],
+        help="the bi-encoder's dropout while it trains: 'model' (its own) or a probability",
+    )
+    parser.add_argument(
+        "--precisions",
+        nargs="+",
+        default=["run"],
+        choices=["run", *PRECISIONS],
+        help="the bi-encoder's training precision: 'run' (the run's own) or one named",
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
     parser.add_argument("--record", action="store_true", help="append the results as a record")
     args = parser.parse_args()
     for source in args.sources:
+        dropouts = [None if d == "model" else float(d) for d in args.dropouts]
         found = study(
-            args.out / "sts-genres" / source, args.row, args.labels, args.anchors, args.seeds
+            args.out / "sts-genres" / source,
+            args.row,
+            args.labels,
+            args.anchors,
+            args.seeds,
+            dropouts,
+            [None if p == "run" else p for p in args.precisions],
         )
         if args.record:
             record(
