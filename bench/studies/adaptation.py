@@ -67,7 +67,10 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   ``adapt-no-cross-targets`` with the cross-encoder on a 4x pair pool, trained with ``bce`` or
   with the ranking objective ``listnet``; ``transenc-pool-listnet-last``
   (``adapt-pool-listnet-last``): the latter keeping its cross-encoder's last weights, not
-  stopping on the pool's held-back checks.
+  stopping on the pool's held-back checks; ``transenc-bi-pool`` (``adapt-bi-pool``): the shipped
+  recipe whose bi-encoder, on a corpus too small to check its stage, trains on a 4x pool of
+  mined pairs (``[bi] unchecked_pair_pool``); ``transenc-pool16-listnet``
+  (``adapt-pool16-listnet``): ``transenc-pool-listnet`` on a 16x pool, the curve's last CPU point.
 
 ``--reuse-stages ROW`` starts each new run from a copy of ``ROW``'s run of the same domain and
 seed: the stages whose settings and inputs are unchanged are skipped by bootstrap's resume (a
@@ -115,6 +118,8 @@ OWN_SIMCSE_RECIPES = {
     "transenc-pool-bce": "pool-bce",
     "transenc-pool-listnet": "pool-listnet",
     "transenc-pool-listnet-last": "pool-listnet-last",
+    "transenc-bi-pool": "bi-pool",
+    "transenc-pool16-listnet": "pool16-listnet",
 }
 DOMAINS = ("mqp", "ukp", "parade", "clinc150")
 ROWS = (
