@@ -299,6 +299,11 @@ def test_untrained_rows_run_once_as_seed_1_and_record_as_names_the_benchmark(mon
         ("ukp", "transenc-mutual", 3),
     ]
     assert set(asked) == {"adaptation_gpu"}
+    # a rebuild plans the recorded rows too (and asks nothing of the records)
+    asked.clear()
+    rebuilt = list(adaptation.planned([1], ["mpnet"], {"mqp": {}, "ukp": {}}, None, rebuild=True))
+    assert rebuilt == [("mqp", "mpnet", 1), ("ukp", "mpnet", 1)]
+    assert asked == []
 
 
 def test_a_gpu_records_machine_names_the_accelerator_beside_the_cpu():

@@ -85,7 +85,10 @@ gold. A sentence may sit in both halves (a pair is held out, not its sentences).
 ``sts_genres``, one domain per source (``sts12-MSRvid``, ...).
 
 Each finished row appends a record; rerunning skips recorded (domain, row, seed) and resumes
-an interrupted bootstrap. ``python -m bench.report`` tabulates them in BENCHMARKS.md.
+an interrupted bootstrap. ``--rebuild`` runs recorded rows again and records nothing: it makes
+the run folders that the analysis studies read (``bi_drift``, ``bi_pool``, ``combinations``)
+where ``--out`` lost them, e.g. on a fresh checkout. ``python -m bench.report`` tabulates the
+records in BENCHMARKS.md.
 
     python -m bench.studies.adaptation --seeds 1 2 3 --out runs/adapt \\
         --domains-dir ../shared/data/domains
@@ -450,10 +453,17 @@ def benchmark_of(data: dict, record_as: str | None) -> str:
     return data.get("benchmark", record_as or "adaptation")
 
 
-def planned(seeds: list[int], rows: list[str], prepared: dict, record_as: str | None = None):
+def planned(
+    seeds: list[int],
+    rows: list[str],
+    prepared: dict,
+    record_as: str | None = None,
+    rebuild: bool = False,
+):
     """(domain, row, seed) still to run, row by row over the domains (every domain gets the first
     rows before any gets the last). An untrained row runs once, as seed 1, whichever seeds were
-    asked for: an invocation for seed 2 alone must not score the start model again."""
+    asked for: an invocation for seed 2 alone must not score the start model again. ``rebuild``
+    plans recorded rows too."""
     for seed in seeds:
         for row in rows:
             for domain, data in prepared.items():
@@ -461,7 +471,7 @@ def planned(seeds: list[int], rows: list[str], prepared: dict, record_as: str | 
                 row_seed = 1 if row in UNTRAINED_ROWS else seed
                 if row in UNTRAINED_ROWS and seed != seeds[0]:
                     continue
-                if done(domain, row, row_seed, benchmark):
+                if not rebuild and done(domain, row, row_seed, benchmark):
                     print(f"[skip] {domain} {row} seed {row_seed}: recorded")
                     continue
                 yield domain, row, row_seed
@@ -572,6 +582,12 @@ def main() -> None:
         "that only the stages the new row changes train",
     )
     parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="run recorded rows again into --out and record nothing (the run folders that "
+        "the analysis studies read)",
+    )
+    parser.add_argument(
         "--cross-start",
         help="row transenc-cross-start: the cross-encoder (folder or hub id) its runs start from",
     )
@@ -586,7 +602,8 @@ def main() -> None:
             parser.error(f"unknown STS source(s) {', '.join(unknown)}; known: {', '.join(genres)}")
         for name in args.sts_genres or genres:
             prepared[name] = prepare_genre(name, genres[name], args.out / "sts-genres" / name)
-    for domain, row, seed in planned(args.seeds, args.rows, prepared, args.record_as):
+    plan = planned(args.seeds, args.rows, prepared, args.record_as, args.rebuild)
+    for domain, row, seed in plan:
         data = prepared[domain]
         benchmark = benchmark_of(data, args.record_as)
         figures = run_row(
@@ -598,7 +615,8 @@ def main() -> None:
             args.reuse_stages,
             args.cross_start,
         )
-        record(benchmark, figures)
+        if not args.rebuild:
+            record(benchmark, figures)
         print(json.dumps(figures["scores"]))
 
 
