@@ -300,15 +300,14 @@ class Recipe:
             raise TransencError("recipe augment must be true or false")
         if not isinstance(self.cross_start, str) or not self.cross_start.strip():
             raise TransencError("recipe [cross] start must be 'bi' or a model (folder or id)")
-        if isinstance(self.cross_pair_pool, bool) or not (
-            isinstance(self.cross_pair_pool, (int, float)) and 1 <= self.cross_pair_pool <= 1000
+        for attribute, key in (
+            ("cross_pair_pool", "[cross] pair_pool"),
+            ("bi_unchecked_pair_pool", "[bi] unchecked_pair_pool"),
         ):
-            raise TransencError("recipe [cross] pair_pool must be a number from 1 to 1000")
-        self.cross_pair_pool = float(self.cross_pair_pool)
-        pool = self.bi_unchecked_pair_pool
-        if isinstance(pool, bool) or not (isinstance(pool, (int, float)) and 1 <= pool <= 1000):
-            raise TransencError("recipe [bi] unchecked_pair_pool must be a number from 1 to 1000")
-        self.bi_unchecked_pair_pool = float(pool)
+            pool = getattr(self, attribute)
+            if isinstance(pool, bool) or not (isinstance(pool, (int, float)) and 1 <= pool <= 1000):
+                raise TransencError(f"recipe {key} must be a number from 1 to 1000")
+            setattr(self, attribute, float(pool))
         if not isinstance(self.start_teacher, bool):
             raise TransencError("recipe [label] start_teacher must be true or false")
         if isinstance(self.held_back, bool) or not 0 <= self.held_back <= 0.5:

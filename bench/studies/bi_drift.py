@@ -63,6 +63,36 @@ def dropout_of(probability: float | None):
         train_bi.load_bi_encoder = load
 
 
+def train_bi_again(
+    run: Path,
+    labels: Path,
+    output: Path,
+    seed: int | None,
+    settings_changes: dict | None = None,
+    start_anchor: float = 0.0,
+):
+    """A recorded run's round-1 bi-encoder stage again, from its start model, on ``labels``:
+    its settings (with ``settings_changes``), held-back share and loss, the run's seed where
+    ``seed`` is None. Returns the stage's result."""
+    from transenc.stages import train_bi
+    from transenc.train_settings import TrainSettings
+
+    manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
+    config = manifest["config"]
+    return train_bi.run(
+        train_bi.TrainBiConfig(
+            model=manifest["input_paths"]["model"],
+            labels=labels,
+            output=output,
+            settings=replace(TrainSettings(**config["settings"]), **(settings_changes or {})),
+            seed=config.get("seed") if seed is None else seed,
+            held_back=config.get("held_back", 0.0),
+            loss=config.get("loss", "cosine-mse"),
+            start_anchor=start_anchor,
+        )
+    )
+
+
 def retrain(
     run: Path,
     labels: str,
@@ -74,28 +104,10 @@ def retrain(
 ) -> Path:
     """The run's bi-encoder stage again, from its start model, on ``labels``, with the anchor
     (and ``dropout`` in place of the model's own, ``precision`` in place of the run's)."""
-    from transenc.stages import train_bi
-    from transenc.train_settings import TrainSettings
-
-    manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
-    config = manifest["config"]
-    settings = TrainSettings(**config["settings"])
-    if precision is not None:
-        settings = replace(settings, precision=precision)
     output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}"
+    changes = {} if precision is None else {"precision": precision}
     with dropout_of(dropout):
-        train_bi.run(
-            train_bi.TrainBiConfig(
-                model=manifest["input_paths"]["model"],
-                labels=run / "round-1" / LABEL_FILES[labels],
-                output=output,
-                settings=settings,
-                seed=seed,
-                held_back=config.get("held_back", 0.0),
-                loss=config.get("loss", "cosine-mse"),
-                start_anchor=anchor,
-            )
-        )
+        train_bi_again(run, run / "round-1" / LABEL_FILES[labels], output, seed, changes, anchor)
     return output
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bench.common import record
 from bench.studies.adaptation import evaluate
+from bench.studies.bi_drift import train_bi_again
 
 
 def simcse_again(run: Path, output: Path, seed: int | None) -> str:
@@ -57,7 +58,7 @@ def pooled_pairs(run: Path, start: str, pool: float, output: Path, seed: int | N
 
     corpus = read_pair_file(run / "pairs.tsv")
     extra = round((pool - 1) * len(corpus))
-    neighbours = max(mine.DEFAULT_NEIGHBOURS, -(-extra // max(1, len(corpus.sentences))) - 1)
+    neighbours = mine.neighbours_for(extra, len(corpus.sentences))
     mine.run(
         mine.MineConfig(
             sentences=None,
@@ -95,24 +96,7 @@ def trained(
 ) -> tuple[str, dict]:
     """The run's bi-encoder stage again, from its start model, on ``labels`` (``last``: no
     stopping on held-back checks, the last weights kept)."""
-    from transenc.stages import train_bi
-    from transenc.train_settings import TrainSettings
-
-    manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
-    config = manifest["config"]
-    result = train_bi.run(
-        train_bi.TrainBiConfig(
-            model=manifest["input_paths"]["model"],
-            labels=labels,
-            output=output,
-            settings=TrainSettings(
-                **{**config["settings"], **({"keep_best": False} if last else {})}
-            ),
-            seed=config["seed"] if seed is None else seed,
-            held_back=config.get("held_back", 0.0),
-            loss=config.get("loss", "cosine-mse"),
-        )
-    )
+    result = train_bi_again(run, labels, output, seed, {"keep_best": False} if last else {})
     metrics = {
         k: getattr(result, k, None)
         for k in ("steps", "kept_step", "held_back", "held_back_fidelity")
@@ -169,12 +153,16 @@ def markdown(entries: list[dict]) -> str:
         columns, key=lambda c: (str(c[1]) != "the run's", str(c[1]), c[0] != "corpus", c[0])
     )
     names = [f"{arm} (seed: {seed})" for arm, seed in order]
+    # the records made before pool_multiple was kept all ran --pool 4
+    multiples = " or ".join(
+        f"{m:g}x" for m in sorted({e["figures"].get("pool_multiple", 4.0) for e in entries})
+    )
     lines = [
         "Each source's bi-encoder retrained from the start with the recorded `adapt` run's "
-        "settings, on its corpus's pairs or on a 4x pool of pairs mined from its sentences, "
-        "both labelled by the start and the SimCSE model (equal weights); inductive, scored on "
-        "the held-out half's gold (read only to judge). Change against the start; after the "
-        "pool's, the step its held-back checks kept.",
+        f"settings, on its corpus's pairs or on a {multiples} pool of pairs mined from its "
+        "sentences, both labelled by the start and the SimCSE model (equal weights); inductive, "
+        "scored on the held-out half's gold (read only to judge). Change against the start; "
+        "after the pool's, the step its held-back checks kept.",
         "",
         "| source | start | " + " | ".join(names) + " |",
         "|---|---|" + "---|" * len(names),
@@ -221,7 +209,7 @@ def main() -> None:
                 {
                     "domain": source,
                     "row": args.row,
-                    "pool": args.pool,
+                    "pool_multiple": args.pool,  # "pool" below is the pool arm's figures
                     "pool_weights": "last" if args.last else "kept on held-back checks",
                     "seed": args.seed or "the run's",
                     "protocol": "inductive: trained on the source's adapt half (unlabeled), "

@@ -286,8 +286,7 @@ def mined_pool(context, multiple: float, step: str, folder_name: str) -> Path:
     """``multiple`` times the corpus's pairs: its own, then mined from its sentences."""
     corpus = context.corpus
     extra = round((multiple - 1) * len(corpus))
-    # enough neighbours per sentence for the pool, one random partner each
-    neighbours = max(mine.DEFAULT_NEIGHBOURS, -(-extra // max(1, len(corpus.sentences))) - 1)
+    neighbours = mine.neighbours_for(extra, len(corpus.sentences))
     config, recipe = context.config, context.recipe
     folder = context.out / folder_name
     mine_config = mine.MineConfig(

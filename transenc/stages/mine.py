@@ -43,6 +43,12 @@ DEFAULT_NEIGHBOURS = 3
 DEFAULT_RANDOM = 1
 
 
+def neighbours_for(extra: int, sentences: int) -> int:
+    """Neighbours per sentence (beside ``DEFAULT_RANDOM`` random partners) enough to mine
+    ``extra`` pairs from ``sentences`` sentences, never fewer than the default."""
+    return max(DEFAULT_NEIGHBOURS, -(-extra // max(1, sentences)) - DEFAULT_RANDOM)
+
+
 @dataclass
 class MineConfig:
     """Mine ``output`` (a pair TSV) from ``sentences`` (or the sentences of ``pairs``, which
