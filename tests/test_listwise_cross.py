@@ -94,3 +94,31 @@ def test_train_cross_with_listnet_learns_the_order_of_each_list(tiny_bi, tmp_pat
     # learnt: the first anchor's candidates ranked as their targets rank them
     assert np.argsort(scores).tolist() == np.argsort(targets).tolist()
     assert "ListNet" in (tmp_path / "cross" / "README.md").read_text()
+
+
+def test_lambdaloss_is_listwise_and_learns_the_order_of_each_list(tiny_bi, tmp_path):
+    objective = objectives.get("lambdaloss", "cross")
+    assert objective.listwise and "lambdaloss" in objectives.names("cross")
+    with pytest.raises(TransencError, match="gain_scale must be positive"):
+        Recipe(cross_loss="lambdaloss", cross_loss_params={"gain_scale": -1})
+    with pytest.raises(TransencError, match="cross_label_weight"):
+        Recipe(cross_loss="lambdaloss", cross_label_weight=0.5)
+    corpus = star_corpus()
+    labels = write_labels(PairCorpus.concat([corpus] * 4), tmp_path / "labels.tsv")
+    result = train_cross.run(
+        train_cross.TrainCrossConfig(
+            str(tiny_bi),
+            labels,
+            tmp_path / "cross",
+            settings=TrainSettings(epochs=30, batch_size=4, learning_rate=1e-3, max_length=16),
+            loss="lambdaloss",
+        )
+    )
+    assert result.examples == len(ANCHORS + PARTNERS)
+    assert np.isfinite(result.train_loss)
+    from sentence_transformers import CrossEncoder
+
+    model = CrossEncoder(str(tmp_path / "cross"), device="cpu")
+    scores = model.predict([(ANCHORS[0], p) for p in PARTNERS])
+    assert np.argsort(scores).tolist() == np.argsort(corpus.scores[:4]).tolist()
+    assert "LambdaLoss" in (tmp_path / "cross" / "README.md").read_text()

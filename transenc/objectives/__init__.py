@@ -22,6 +22,7 @@ from transenc.objectives import (
     dual_reg,
     kl_inbatch,
     kl_listwise,
+    lambdaloss,
     listnet,
     maxsim_kl,
     maxsim_mse,
@@ -70,6 +71,7 @@ for _module in (
     virt,
     bce,
     listnet,
+    lambdaloss,
     maxsim_kl,
     maxsim_mse,
 ):
