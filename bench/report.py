@@ -369,6 +369,12 @@ def simcse_seeds(f: dict) -> str:
     return markdown(f)
 
 
+def start_distilled_cross(f: dict) -> str:
+    from bench.experiments.start_distilled_cross import markdown
+
+    return markdown(f)
+
+
 def objectives(f: dict) -> str:
     from bench.studies.objectives import table as objectives_table
 
@@ -737,6 +743,7 @@ RENDER = {
     "combinations": combinations,
     "bi_drift": bi_drift,
     "simcse_seeds": simcse_seeds,
+    "start_distilled_cross": start_distilled_cross,
 }
 # benchmarks rendered as one section over all their records (seeds of one setting together)
 GROUP_RENDER = {
@@ -776,6 +783,8 @@ TITLES = {
     "bi_drift": "How far the bi-encoder stage moves a model on a small corpus: the start "
     "anchor, dropout, precision (analysis)",
     "simcse_seeds": "Is a SimCSE stage's fall systematic or one seed's noise? (analysis)",
+    "start_distilled_cross": "A reranker distilled from the start model on other domains' "
+    "sentences, scored zero-shot on the STS sources",
     "bi_pool": "Does a pool of mined pairs keep a small corpus's bi-encoder from drifting? "
     "(analysis)",
     "peer": "Side by side with the peer's code (amzn/trans-encoder, one self-distillation cycle)",

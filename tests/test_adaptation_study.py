@@ -341,6 +341,12 @@ def test_a_reused_run_starts_from_a_copy_that_names_its_own_recipe(tmp_path):
     # the other rows ignore --cross-start
     plain = row_config(data, folder, 2, "transenc-no-cross-targets", "some/cross-encoder").recipe
     assert plain.cross_start == "bi"
+    # the pool row's warm start: the pool and listnet of transenc-pool-listnet, started elsewhere
+    pool = row_config(data, folder, 2, "transenc-cross-start-pool", "some/cross-encoder").recipe
+    listnet = row_config(data, folder, 2, "transenc-pool-listnet", "some/cross-encoder").recipe
+    assert pool.cross_start == "some/cross-encoder" and listnet.cross_start == "bi"
+    assert pool.cross_loss == listnet.cross_loss == "listnet"
+    assert pool.cross_pair_pool == listnet.cross_pair_pool == 4
 
 
 def test_label_sources_scores_each_file_against_the_training_pairs_gold(tmp_path):
@@ -366,3 +372,12 @@ def test_label_sources_scores_each_file_against_the_training_pairs_gold(tmp_path
     )  # start [1, 2, 4, 3] against [1, 2, 3, 4]: no label read
     (round_dir / "cross_labels.tsv").unlink()  # a run without a cross-encoder's labels: skipped
     assert run_sources(tmp_path / "run", gold, binary=False) is None
+
+
+def test_every_row_recipe_loads():
+    from bench.studies.adaptation import ROW_RECIPES, ROWS
+    from transenc.recipe import load_recipe
+
+    assert set(ROW_RECIPES) <= set(ROWS)
+    for row, recipe in ROW_RECIPES.items():
+        assert load_recipe(recipe).name, row

@@ -58,7 +58,10 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   the cross-encoder's; ``transenc-cross-start``: the same recipe with the cross-encoder starting
   from ``--cross-start`` (a cross-encoder trained elsewhere, such as
   ``bench.experiments.other_domain_cross``'s on STS-B and SICK gold: labels from another domain,
-  none from this one), recorded under ``cross_start``; ``transenc-unchecked-short``
+  none from this one, or ``bench.experiments.start_distilled_cross``'s: the start model's
+  cosines on other domains' sentences), recorded under ``cross_start``;
+  ``transenc-cross-start-pool``: ``transenc-pool-listnet`` with that warm start;
+  ``transenc-unchecked-short``
   (``adapt-unchecked-short``): ``adapt-no-cross-targets`` with the bi-encoder's step floor capped
   at 2 passes (for corpora too small for held-back checks); ``transenc-vouched``
   (``adapt-vouched``, the shipped ``adapt`` since): ``adapt-anchored`` whose cross-encoder's
@@ -70,7 +73,9 @@ Rows, each from all-MiniLM-L6-v2 unless it says otherwise; no row reads a gold l
   stopping on the pool's held-back checks; ``transenc-bi-pool`` (``adapt-bi-pool``): the shipped
   recipe whose bi-encoder, on a corpus too small to check its stage, trains on a 4x pool of
   mined pairs (``[bi] unchecked_pair_pool``); ``transenc-pool16-listnet``
-  (``adapt-pool16-listnet``): ``transenc-pool-listnet`` on a 16x pool, the curve's last CPU point.
+  (``adapt-pool16-listnet``): ``transenc-pool-listnet`` on a 16x pool, the curve's last CPU point;
+  ``transenc-pool-lambdaloss`` (``adapt-pool-lambdaloss``): ``transenc-pool-listnet`` with the
+  ranking objective ``lambdaloss`` in place of ``listnet``.
 
 ``--reuse-stages ROW`` starts each new run from a copy of ``ROW``'s run of the same domain and
 seed: the stages whose settings and inputs are unchanged are skipped by bootstrap's resume (a
@@ -116,6 +121,7 @@ OWN_SIMCSE_RECIPES = {
     "transenc-no-simcse": "no-simcse",
     "transenc-no-cross-targets": "no-cross-targets",
     "transenc-cross-start": "no-cross-targets",
+    "transenc-cross-start-pool": "pool-listnet",
     "transenc-unchecked-short": "unchecked-short",
     "transenc-vouched": "vouched",
     "transenc-pool-bce": "pool-bce",
@@ -123,6 +129,7 @@ OWN_SIMCSE_RECIPES = {
     "transenc-pool-listnet-last": "pool-listnet-last",
     "transenc-bi-pool": "bi-pool",
     "transenc-pool16-listnet": "pool16-listnet",
+    "transenc-pool-lambdaloss": "pool-lambdaloss",
 }
 DOMAINS = ("mqp", "ukp", "parade", "clinc150")
 ROWS = (
@@ -177,6 +184,8 @@ CONTRASTIVE_ROWS = (
 AUGMENTED_ROWS = ("transenc-augmented", "transenc-augmented-even")
 # rows with all-mpnet-base-v2 as a frozen teacher (bootstrap --teacher mpnet)
 TEACHER_ROWS = ("transenc-mpnet", "transenc-keep-best-mpnet")
+# rows whose cross-encoder starts from --cross-start
+CROSS_START_ROWS = ("transenc-cross-start", "transenc-cross-start-pool")
 # PARADE's adapt side: a seeded subset of its 7,550 train pairs (0: all), to fit a 2-core CPU
 PARADE_PAIRS = 2500
 # CLINC150's adapt side: pairs mined from its 15,000 train queries by the start model (3
@@ -397,7 +406,7 @@ def row_config(data: dict, folder: Path, seed: int, row: str, cross_start: str |
         recipe=load_recipe(ROW_RECIPES.get(row, RECIPE)).with_overrides(
             seed=seed,
             contrastive=None if row in AS_SHIPPED_ROWS else row in CONTRASTIVE_ROWS,
-            cross_start=cross_start if row == "transenc-cross-start" else None,
+            cross_start=cross_start if row in CROSS_START_ROWS else None,
         ),
     )
 
@@ -589,11 +598,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--cross-start",
-        help="row transenc-cross-start: the cross-encoder (folder or hub id) its runs start from",
+        help="rows transenc-cross-start and transenc-cross-start-pool: the cross-encoder (folder "
+        "or hub id) their runs start from",
     )
     args = parser.parse_args()
-    if "transenc-cross-start" in args.rows and not args.cross_start:
-        parser.error("row transenc-cross-start needs --cross-start")
+    if set(CROSS_START_ROWS) & set(args.rows) and not args.cross_start:
+        parser.error(f"rows {' and '.join(CROSS_START_ROWS)} need --cross-start")
     prepared = {d: prepare(d, args.domains_dir, args.out / d, args.built_dir) for d in args.domains}
     if args.sts_genres is not None:
         genres = sts_genre_domains(args.sts_dir)

@@ -140,7 +140,8 @@ def train_cross_command(
     label_map: Annotated[str | None, typer.Option(help="clip or minmax [recipe's].")] = None,
     seed: SeedOption = None,
 ) -> None:
-    """bi -> cross: train a cross-encoder on cosine labels with binary cross-entropy."""
+    """bi -> cross: train a cross-encoder on cosine labels with the recipe's objective (binary
+    cross-entropy unless its [cross] loss names another)."""
     from transenc.stages import train_cross
 
     with user_errors():
