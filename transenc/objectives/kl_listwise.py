@@ -9,8 +9,9 @@ not their scale. Labels only: no live teacher is needed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from transenc.objectives import checks
 
 NAME = "kl-listwise"
 SIDE = "bi"
@@ -25,11 +26,7 @@ class Params:
 
     def __post_init__(self) -> None:
         for name in ("temperature", "teacher_temperature"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ValueError(f"{name} must be a number, not {value!r}")
-            if not (0 < value < math.inf):
-                raise ValueError(f"{name} must be positive and finite, not {value!r}")
+            checks.positive_number(name, getattr(self, name))
 
 
 def build(model, params: Params, teacher=None):

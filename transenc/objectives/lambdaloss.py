@@ -12,8 +12,9 @@ scores are not on the cosine scale.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from transenc.objectives import checks
 
 NAME = "lambdaloss"
 SIDE = "cross"
@@ -29,14 +30,8 @@ class Params:
     list_size: int = 16  # candidates per list at most (a longer list is cut into several)
 
     def __post_init__(self) -> None:
-        if isinstance(self.gain_scale, bool) or not isinstance(self.gain_scale, (int, float)):
-            raise ValueError(f"gain_scale must be a number, not {self.gain_scale!r}")
-        if not (0 < self.gain_scale < math.inf):
-            raise ValueError(f"gain_scale must be positive and finite, not {self.gain_scale!r}")
-        if isinstance(self.list_size, bool) or not isinstance(self.list_size, int):
-            raise ValueError(f"list_size must be a whole number, not {self.list_size!r}")
-        if self.list_size < 2:
-            raise ValueError(f"list_size must be 2 or more, not {self.list_size}")
+        checks.positive_number("gain_scale", self.gain_scale)
+        checks.list_size(self.list_size)
 
 
 def build(model, params: Params, teacher=None):

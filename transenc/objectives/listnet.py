@@ -13,8 +13,9 @@ corpus's sentences) or ``bootstrap --augment``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from transenc.objectives import checks
 
 NAME = "listnet"
 SIDE = "cross"
@@ -30,14 +31,8 @@ class Params:
     list_size: int = 16  # candidates per list at most (a longer list is cut into several)
 
     def __post_init__(self) -> None:
-        if isinstance(self.temperature, bool) or not isinstance(self.temperature, (int, float)):
-            raise ValueError(f"temperature must be a number, not {self.temperature!r}")
-        if not (0 < self.temperature < math.inf):
-            raise ValueError(f"temperature must be positive and finite, not {self.temperature!r}")
-        if isinstance(self.list_size, bool) or not isinstance(self.list_size, int):
-            raise ValueError(f"list_size must be a whole number, not {self.list_size!r}")
-        if self.list_size < 2:
-            raise ValueError(f"list_size must be 2 or more, not {self.list_size}")
+        checks.positive_number("temperature", self.temperature)
+        checks.list_size(self.list_size)
 
 
 def build(model, params: Params, teacher=None):
