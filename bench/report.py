@@ -781,7 +781,7 @@ TITLES = {
     "combinations": "What a run's models give combined afterwards: weights toward the start, "
     "fused scores (analysis)",
     "bi_drift": "How far the bi-encoder stage moves a model on a small corpus: the start "
-    "anchor, dropout, precision (analysis)",
+    "anchor, dropout, precision, input length (analysis)",
     "simcse_seeds": "Is a SimCSE stage's fall systematic or one seed's noise? (analysis)",
     "start_distilled_cross": "A reranker distilled from the start model on other domains' "
     "sentences, scored zero-shot on the STS sources",

@@ -71,10 +71,16 @@ def test_the_page_gives_each_cell_its_change():
     }
     text = markdown(figures)
     assert "the start model scores 70.00" in text
-    assert "| start | 0.3 | 1 | the model's | the run's | 69.00 | -1.00 |" in text
+    assert "| start | 0.3 | 1 | the model's | the run's | the run's | 69.00 | -1.00 |  |" in text
+    assert "held-out Spearman" in text
     figures["cells"][0]["dropout"] = 0.0
     figures["cells"][0]["precision"] = "fp32"
-    assert "| start | 0.3 | 1 | 0 | fp32 | 69.00 | -1.00 |" in markdown(figures)
+    figures["cells"][0]["length"] = 40
+    figures["cells"][0]["seconds"] = 12.5
+    figures["metric"] = "AP"
+    text = markdown(figures)
+    assert "| start | 0.3 | 1 | 0 | fp32 | 40 | 69.00 | -1.00 | 12.5 |" in text
+    assert "held-out AP" in text
 
 
 def test_a_dropout_cell_trains_without_dropout_and_leaves_the_loader_as_it_was(tiny_bi, tmp_path):
@@ -138,3 +144,22 @@ def test_simcse_seeds_gives_each_seed_its_change_and_agreement(tiny_bi, tmp_path
     assert found["seeds_below"] == sum(c["change"] < 0 for c in found["cells"])
     text = seeds_page({"domain": "src", "row": "r", "protocol": "p", **found})
     assert "of 2 seeds below the start" in text
+
+
+def test_a_length_cell_trains_at_the_run_s_length_the_auto_length_or_a_number(tiny_bi, tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.labels import read_labels
+    from transenc.lengths import MIN_LENGTH
+
+    folder = tmp_path / "src"  # a domain's folder (not under sts-genres)
+    fake_run(folder, tiny_bi)  # the run trained at 16 tokens
+    found = study(
+        folder, "transenc-vouched", ["targets"], [0.0], [1], [None], [None], [None, "auto", 6]
+    )
+    labels = read_labels(folder / "transenc-vouched-seed1" / "round-1" / "bi_targets.tsv")
+    tokenizer = SentenceTransformer(str(tiny_bi), device="cpu").tokenizer
+    longest = max(len(ids) for ids in tokenizer(labels.sentences)["input_ids"])
+    # the run's own length leaves the cell unmarked; auto covers every training sentence
+    assert [c.get("length") for c in found["cells"]] == [None, max(MIN_LENGTH, longest), 6]
+    assert len({c["bi"] for c in found["cells"]}) > 1

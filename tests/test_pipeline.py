@@ -345,16 +345,45 @@ def test_max_length_auto_covers_the_corpus_and_is_recorded(pairs_file, tiny_bi, 
     tokenizer = SentenceTransformer(str(tiny_bi), device="cpu").tokenizer
     sentence_lengths = [len(ids) for ids in tokenizer(corpus.sentences)["input_ids"]]
     pair_lengths = [len(ids) for ids in tokenizer(corpus.sentence1, corpus.sentence2)["input_ids"]]
-    for stage, lengths in (("train-bi", sentence_lengths), ("train-cross", pair_lengths)):
+    # the bi-encoder's labels are whole sentences' cosines: it trains on every sentence whole;
+    # the cross-encoder at the length covering 99% of its joint pairs
+    for stage, expected in (
+        ("train-bi", max(sentence_lengths)),
+        ("train-cross", int(np.percentile(pair_lengths, 99, method="higher"))),
+    ):
         metrics = json.loads((out / "round-1" / f"{stage}.manifest.json").read_text())["metrics"]
-        expected = int(np.percentile(lengths, 99, method="higher"))
         assert metrics["max_length"] == expected, stage
         assert metrics["length"].startswith(f"auto: {expected} tokens cover")
+    bi_metrics = json.loads((out / "round-1" / "train-bi.manifest.json").read_text())["metrics"]
+    assert "cover 100.0% of the sentences" in bi_metrics["length"]
     # anything but a whole number or "auto" is refused
     with pytest.raises(
         TransencError, match='max_length must be a whole number of at least 4, or "auto"'
     ):
         TrainSettings(max_length="long").check("bi")
+
+
+def test_auto_length_covers_every_sentence_only_where_asked_and_never_past_the_limit(tiny_bi):
+    from sentence_transformers import SentenceTransformer
+
+    from transenc.lengths import COVERAGE, WHOLE, covering_length
+
+    model = SentenceTransformer(str(tiny_bi), device="cpu")
+    short = [f"sentence number {k}" for k in range(199)]
+    long = " ".join(["word"] * 12)
+    short_length = max(len(ids) for ids in model.tokenizer(short)["input_ids"])
+    long_length = len(model.tokenizer(long)["input_ids"])
+    assert short_length < long_length < model.max_seq_length
+    # one sentence in 200 is past the 99th percentile: the default cuts it, WHOLE does not
+    assert covering_length(model, short + [long], pairs=False).tokens == short_length
+    whole = covering_length(model, short + [long], pairs=False, coverage=WHOLE)
+    assert (whole.tokens, whole.covers) == (long_length, 1.0)
+    assert whole.note == f"auto: {long_length} tokens cover 100.0% of the sentences"
+    # never past the model's limit, and the note says so
+    model.max_seq_length = long_length - 5
+    capped = covering_length(model, short + [long], pairs=False, coverage=WHOLE)
+    assert capped.tokens == long_length - 5 and "capped by the model's" in capped.note
+    assert COVERAGE < WHOLE
 
 
 def test_fidelity_is_the_students_spearman_with_its_targets(pairs_file, tiny_bi, tmp_path):

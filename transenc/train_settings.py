@@ -34,7 +34,8 @@ class TrainSettings:
     batch_size: int = 32
     learning_rate: float = 2e-5
     warmup_ratio: float = 0.1
-    # tokens, or "auto": the length covering 99% of the stage's inputs (transenc.lengths)
+    # tokens, or "auto": the length covering 99% of the stage's inputs, all of the bi-encoder's
+    # sentences (transenc.lengths)
     max_length: int | str = 64
     precision: str = "fp32"
     # off by default: measured on STS-B train it cost a cross-encoder 1.1 points

@@ -1,21 +1,24 @@
 """Study: how far the bi-encoder stage moves a model on a small corpus, and what pins it.
 
-For a recorded adaptation-study run of an STS source (``runs/adapt/sts-genres/<source>/<row>-
-seed1``) it trains the bi-encoder again from the start model, with the run's own train-bi
-settings and held-back share, on
+For a recorded adaptation-study run of an STS source or a domain (``runs/adapt/sts-genres/
+<source>/<row>-seed1``, ``runs/adapt/<domain>/<row>-seed1``) it trains the bi-encoder again from
+the start model, with the run's own train-bi settings and held-back share, on
 
 - ``start``: the start model's own cosines (``bi_labels.start.tsv``): targets that ask for no
   change, so whatever the held-out score loses is drift;
 - ``targets``: the run's bi-encoder targets (``bi_targets.tsv``), as the run trained on them;
 
 each with the start anchor (``[bi] start_anchor``) at every ``--anchors`` weight (0: off), its
-dropout (``--dropouts``) and its precision (``--precisions``: ``run`` as the run trained, or
-``fp32``/``bf16``), and scores each model on the source's held-out half (gold read only to
-judge; inductive). Nothing of the recorded run is changed; each trained model is deleted once
-scored.
+dropout (``--dropouts``), its precision (``--precisions``: ``run`` as the run trained, or
+``fp32``/``bf16``) and its input length (``--lengths``: ``run``, the length the run trained
+at; ``auto``, what the stage's ``max_length = "auto"`` chooses now; or a number of tokens), and
+scores each model on the source's held-out half (gold read only to judge; inductive; a domain's
+gold set named after it, AP where it is binary). Nothing of the recorded run is changed; each
+trained model is deleted once scored.
 
     python -m bench.studies.bi_drift --sources sts12-surprise.SMTnews sts15-answers-students \
         --anchors 0 0.3 1 --record
+    python -m bench.studies.bi_drift --sources sts12-surprise.SMTnews ukp --lengths run auto
 """
 
 from __future__ import annotations
@@ -101,14 +104,24 @@ def retrain(
     scratch: Path,
     dropout: float | None = None,
     precision: str | None = None,
-) -> Path:
+    length: int | str | None = None,
+):
     """The run's bi-encoder stage again, from its start model, on ``labels``, with the anchor
-    (and ``dropout`` in place of the model's own, ``precision`` in place of the run's)."""
-    output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}"
+    (and ``dropout`` in place of the model's own, ``precision`` in place of the run's,
+    ``length`` in place of the length the run trained at: tokens, or ``auto``). Returns the
+    model's folder and the stage's result (the length it trained at, its seconds)."""
+    output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}-{length}"
     changes = {} if precision is None else {"precision": precision}
+    manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
+    trained_at = manifest.get("metrics", {}).get("max_length", manifest["config"]["settings"])
+    if isinstance(trained_at, dict):  # a manifest without metrics: the length its settings name
+        trained_at = trained_at.get("max_length")
+    changes["max_length"] = trained_at if length is None else length
     with dropout_of(dropout):
-        train_bi_again(run, run / "round-1" / LABEL_FILES[labels], output, seed, changes, anchor)
-    return output
+        result = train_bi_again(
+            run, run / "round-1" / LABEL_FILES[labels], output, seed, changes, anchor
+        )
+    return output, result
 
 
 def study(
@@ -119,21 +132,33 @@ def study(
     seeds: list[int],
     dropouts: list[float | None] = (None,),
     precisions: list[str | None] = (None,),
+    lengths: list[int | str | None] = (None,),
 ):
-    """Each (labels, anchor, seed, dropout, precision) model's held-out Spearman and its change
-    against the start."""
+    """Each (labels, anchor, seed, dropout, precision, length) model's held-out score (the
+    first gold set's: AP where it is binary, else Spearman) and its change against the start."""
     run = folder / f"{row}-seed1"
-    gold = {"gold": str(next(folder.glob("gold_*.tsv")))}
+    # the gold set named after the folder where there is one (ukp: AP, not ukp-graded)
+    named = folder / f"gold_{folder.name}.tsv"
+    gold = {"gold": str(named if named.exists() else sorted(folder.glob("gold_*.tsv"))[0])}
     start_model = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
-    start = evaluate(start_model["input_paths"]["model"], gold)["gold"]["spearman"]
+
+    def scored(model: str) -> float:
+        metrics = evaluate(model, gold)["gold"]
+        return metrics["ap"] if "ap" in metrics else metrics["spearman"]
+
+    metric = "AP" if "ap" in evaluate(start_model["input_paths"]["model"], gold)["gold"] else None
+
+    start = scored(start_model["input_paths"]["model"])
     cells = []
     with tempfile.TemporaryDirectory() as scratch:
         for label in labels:
             for anchor in anchors:
                 for seed in seeds:
-                    for dropout, precision in product(dropouts, precisions):
-                        model = retrain(run, label, anchor, seed, Path(scratch), dropout, precision)
-                        score = evaluate(str(model), gold)["gold"]["spearman"]
+                    for dropout, precision, length in product(dropouts, precisions, lengths):
+                        model, result = retrain(
+                            run, label, anchor, seed, Path(scratch), dropout, precision, length
+                        )
+                        score = scored(str(model))
                         shutil.rmtree(model)
                         cell = {
                             "labels": label,
@@ -141,12 +166,14 @@ def study(
                             "seed": seed,
                             **({} if dropout is None else {"dropout": dropout}),
                             **({} if precision is None else {"precision": precision}),
+                            **({} if length is None else {"length": result.max_length}),
+                            "seconds": round(result.seconds, 1),
                             "bi": round(score, 2),
                             "change": round(score - start, 2),
                         }
                         print(json.dumps({"source": folder.name, **cell}), flush=True)
                         cells.append(cell)
-    return {"start": round(start, 2), "cells": cells}
+    return {"start": round(start, 2), **({"metric": metric} if metric else {}), "cells": cells}
 
 
 def markdown(figures: dict) -> str:
@@ -155,16 +182,19 @@ def markdown(figures: dict) -> str:
         f"{figures['domain']} (recorded run `{figures['row']}`; {figures['protocol']}); the start "
         f"model scores {figures['start']:.2f}.",
         "",
-        "| labels | start_anchor | seed | dropout | precision | held-out Spearman "
-        "| change against the start |",
-        "|---|---|---|---|---|---|---|",
+        "| labels | start_anchor | seed | dropout | precision | length (tokens) "
+        f"| held-out {figures.get('metric', 'Spearman')} | change against the start "
+        "| stage seconds |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for cell in figures["cells"]:
         dropout = "the model's" if cell.get("dropout") is None else f"{cell['dropout']:g}"
         precision = cell.get("precision", "the run's")
+        length = cell.get("length", "the run's")
         lines.append(
             f"| {cell['labels']} | {cell['anchor']:g} | {cell['seed']} | {dropout} | {precision} "
-            f"| {cell['bi']:.2f} | {cell['change']:+.2f} |"
+            f"| {length} | {cell['bi']:.2f} | {cell['change']:+.2f} "
+            f"| {cell.get('seconds', '')} |"
         )
     return "\n".join(lines)
 
@@ -189,19 +219,30 @@ def main() -> None:
         choices=["run", *PRECISIONS],
         help="the bi-encoder's training precision: 'run' (the run's own) or one named",
     )
+    parser.add_argument(
+        "--lengths",
+        nargs="+",
+        default=["run"],
+        help="the bi-encoder's input length: 'run' (what the run trained at), 'auto' (what "
+        "max_length auto chooses now) or tokens",
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
     parser.add_argument("--record", action="store_true", help="append the results as a record")
     args = parser.parse_args()
+    lengths = [None if n == "run" else n if n == "auto" else int(n) for n in args.lengths]
     for source in args.sources:
         dropouts = [None if d == "model" else float(d) for d in args.dropouts]
+        sts_source = args.out / "sts-genres" / source
+        folder = sts_source if sts_source.is_dir() else args.out / source
         found = study(
-            args.out / "sts-genres" / source,
+            folder,
             args.row,
             args.labels,
             args.anchors,
             args.seeds,
             dropouts,
             [None if p == "run" else p for p in args.precisions],
+            lengths,
         )
         if args.record:
             record(

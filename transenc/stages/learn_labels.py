@@ -19,7 +19,7 @@ from sentence_transformers.base.evaluation import BaseEvaluator
 from transenc.data.corpus import PairCorpus
 from transenc.errors import TransencError
 from transenc.labels import rank_agreement, read_labels
-from transenc.lengths import resolved
+from transenc.lengths import COVERAGE, resolved
 from transenc.precision import choose
 from transenc.training import fit, model_card, save_model, seed_everything, truncated_to
 
@@ -86,6 +86,8 @@ class Learner:
     scores_as: str = "bi"  # "bi", "cross" or "late": how fidelity scores pairs
     # a cross-encoder's fidelity on its training pairs comes free with its labels (label-cross)
     fidelity_on_training_pairs: bool = True
+    # the share of its inputs max_length "auto" covers (transenc.lengths)
+    length_coverage: float = COVERAGE
 
 
 def learn_labels(
@@ -105,7 +107,9 @@ def learn_labels(
         if learner.reads_pairs
         else corpus.sentences
     )
-    settings, length_note = resolved(config.settings, model, texts, learner.reads_pairs)
+    settings, length_note = resolved(
+        config.settings, model, texts, learner.reads_pairs, coverage=learner.length_coverage
+    )
     if settings.keep_best and held is None:
         raise TransencError("keep_best scores the held-back pairs: set the recipe's held_back")
     settings, unchecked = _checks_worth_running(settings, held)

@@ -14,6 +14,7 @@ from transenc import objectives
 from transenc.atomic import check_writable
 from transenc.checkpoints import StageCheckpoints
 from transenc.errors import TransencError
+from transenc.lengths import WHOLE
 from transenc.models import load_bi_encoder, load_cross_encoder
 from transenc.objectives import dual_reg, start_anchor
 from transenc.recipe import DEFAULT_BI_LOSS
@@ -70,6 +71,8 @@ def run(config: TrainBiConfig) -> TrainResult:
         load=load_bi_encoder,
         columns=pair_columns,
         scores_as="bi",
+        # its labels are whole sentences' cosines: a cut sentence taught one moves the rest
+        length_coverage=WHOLE,
         loss=lambda model: start_anchor.wrap(
             dual_reg.wrap(objective.build(model, params, teacher), model, regularise),
             model,
