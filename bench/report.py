@@ -351,10 +351,14 @@ def combinations(f: dict) -> str:
     return markdown(f)
 
 
-def bi_drift(f: dict) -> str:
-    from bench.studies.bi_drift import markdown
+def bi_drift(entries: list[dict]) -> str:
+    from bench.studies.bi_drift import length_summary, markdown
 
-    return markdown(f)
+    summary = length_summary([entry["figures"] for entry in entries])
+    parts = [summary + "\n"] if summary else []
+    for entry in entries:
+        parts += [_header(entry), markdown(entry["figures"]) + "\n"]
+    return "\n".join(parts)
 
 
 def bi_pool(entries: list[dict]) -> str:
@@ -741,7 +745,6 @@ RENDER = {
     "eval_speed": eval_speed,
     "concurrency": concurrency,
     "combinations": combinations,
-    "bi_drift": bi_drift,
     "simcse_seeds": simcse_seeds,
     "start_distilled_cross": start_distilled_cross,
 }
@@ -756,6 +759,7 @@ GROUP_RENDER = {
     "contrastive_referee": contrastive_referee,
     "peer": peer_comparison,
     "bi_pool": bi_pool,
+    "bi_drift": bi_drift,
 }
 TITLES = {
     "labelling": "Labelling throughput (STS pool, embedded model)",

@@ -163,3 +163,28 @@ def test_a_length_cell_trains_at_the_run_s_length_the_auto_length_or_a_number(ti
     # the run's own length leaves the cell unmarked; auto covers every training sentence
     assert [c.get("length") for c in found["cells"]] == [None, max(MIN_LENGTH, longest), 6]
     assert len({c["bi"] for c in found["cells"]}) > 1
+
+
+def test_the_length_summary_pairs_each_seed_s_cells_and_skips_other_axes():
+    from bench.studies.bi_drift import length_summary
+
+    def cell(seed, change, **extra):
+        return {"labels": "targets", "anchor": 0.0, "seed": seed, "change": change, **extra}
+
+    records = [
+        {  # two seeds, each at the run's length and whole
+            "domain": "src",
+            "cells": [
+                cell(1, -2.0),
+                cell(1, -1.0, length=40),
+                cell(2, -1.0),
+                cell(2, -1.5, length=40),
+                cell(2, 5.0, dropout=0.0),  # another axis: not paired
+            ],
+        },
+        {"domain": "other", "cells": [cell(1, 1.0)]},  # no length axis: left out
+    ]
+    text = length_summary(records)
+    assert "| src (Spearman) | 2 | 40 | -1.50 ± 0.71 | -1.25 ± 0.35 | +1.00, -0.50 |" in text
+    assert "| other" not in text
+    assert length_summary([records[1]]) == ""

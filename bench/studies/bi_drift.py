@@ -199,6 +199,56 @@ def markdown(figures: dict) -> str:
     return "\n".join(lines)
 
 
+def length_summary(records: list[dict]) -> str:
+    """Over every record with a length axis: per source (and gold metric), each seed's change
+    against the start at the run's length and at another length (``auto``: whole sentences),
+    the two side by side, as mean +- sd over the seeds; empty where no record has one."""
+    import statistics
+
+    paired: dict[str, dict[int, dict]] = {}
+    for figures in records:
+        cells = [c for c in figures["cells"] if "dropout" not in c and "precision" not in c]
+        for other in (c for c in cells if "length" in c):
+            same = [
+                c
+                for c in cells
+                if "length" not in c
+                and (c["labels"], c["anchor"], c["seed"])
+                == (other["labels"], other["anchor"], other["seed"])
+            ]
+            if same:
+                source = f"{figures['domain']} ({figures.get('metric', 'Spearman')})"
+                paired.setdefault(source, {})[other["seed"]] = {
+                    "run": same[0]["change"],
+                    "other": other["change"],
+                    "length": other["length"],
+                }
+    if not paired:
+        return ""
+
+    def spread(values: list[float]) -> str:
+        sd = statistics.stdev(values) if len(values) > 1 else 0.0
+        return f"{statistics.mean(values):+.2f} ± {sd:.2f}"
+
+    lines = [
+        "Each source's bi-encoder trained again at the length its run trained at and at another "
+        "(change against the start, x100; mean ± sd over the seeds; the last column each seed's "
+        "paired difference):",
+        "",
+        "| source | seeds | length | at the run's length | at that length | paired, per seed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for source, seeds in paired.items():
+        ordered = [seeds[k] for k in sorted(seeds)]
+        lengths = "/".join(sorted({str(c["length"]) for c in ordered}))
+        differences = ", ".join(f"{c['other'] - c['run']:+.2f}" for c in ordered)
+        lines.append(
+            f"| {source} | {len(ordered)} | {lengths} | {spread([c['run'] for c in ordered])} "
+            f"| {spread([c['other'] for c in ordered])} | {differences} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", nargs="+", required=True)
