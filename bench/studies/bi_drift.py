@@ -113,10 +113,11 @@ def retrain(
     output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}-{length}"
     changes = {} if precision is None else {"precision": precision}
     manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
-    trained_at = manifest.get("metrics", {}).get("max_length", manifest["config"]["settings"])
-    if isinstance(trained_at, dict):  # a manifest without metrics: the length its settings name
-        trained_at = trained_at.get("max_length")
-    changes["max_length"] = trained_at if length is None else length
+    # the length the run trained at (a manifest without metrics: the one its settings name)
+    trained_at = manifest.get("metrics", {}).get("max_length")
+    changes["max_length"] = (
+        (trained_at or manifest["config"]["settings"]["max_length"]) if length is None else length
+    )
     with dropout_of(dropout):
         result = train_bi_again(
             run, run / "round-1" / LABEL_FILES[labels], output, seed, changes, anchor
@@ -146,9 +147,9 @@ def study(
         metrics = evaluate(model, gold)["gold"]
         return metrics["ap"] if "ap" in metrics else metrics["spearman"]
 
-    metric = "AP" if "ap" in evaluate(start_model["input_paths"]["model"], gold)["gold"] else None
-
-    start = scored(start_model["input_paths"]["model"])
+    start_metrics = evaluate(start_model["input_paths"]["model"], gold)["gold"]
+    metric = "AP" if "ap" in start_metrics else None
+    start = start_metrics["ap"] if metric else start_metrics["spearman"]
     cells = []
     with tempfile.TemporaryDirectory() as scratch:
         for label in labels:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transenc.objectives import checks
+from transenc.objectives.scaled_targets import with_scaled_targets
 
 NAME = "lambdaloss"
 SIDE = "cross"
@@ -37,13 +38,6 @@ class Params:
 def build(model, params: Params, teacher=None):
     from sentence_transformers.cross_encoder.losses import LambdaLoss
 
-    class GradedLambdaLoss(LambdaLoss):
-        """LambdaLoss on targets multiplied by the gain scale (graded relevance)."""
-
-        def forward(self, inputs, labels, **kwargs):
-            return super().forward(inputs, [row * params.gain_scale for row in labels], **kwargs)
-
-        def get_config_dict(self):
-            return {**super().get_config_dict(), "gain_scale": params.gain_scale}
-
-    return GradedLambdaLoss(model)
+    # targets times the gain scale: graded relevance
+    scaled = with_scaled_targets(LambdaLoss, params.gain_scale, "gain_scale", params.gain_scale)
+    return scaled(model)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from transenc.objectives import checks
+from transenc.objectives.scaled_targets import with_scaled_targets
 
 NAME = "listnet"
 SIDE = "cross"
@@ -38,14 +39,9 @@ class Params:
 def build(model, params: Params, teacher=None):
     from sentence_transformers.cross_encoder.losses import ListNetLoss
 
-    class TemperedListNetLoss(ListNetLoss):
-        """ListNetLoss on targets divided by the temperature (soft targets in [0, 1] would
-        otherwise give an almost flat distribution)."""
-
-        def forward(self, inputs, labels, **kwargs):
-            return super().forward(inputs, [row / params.temperature for row in labels], **kwargs)
-
-        def get_config_dict(self):
-            return {**super().get_config_dict(), "temperature": params.temperature}
-
-    return TemperedListNetLoss(model)
+    # targets divided by the temperature: soft targets in [0, 1] would otherwise give an almost
+    # flat distribution
+    scaled = with_scaled_targets(
+        ListNetLoss, 1 / params.temperature, "temperature", params.temperature
+    )
+    return scaled(model)
