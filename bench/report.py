@@ -352,10 +352,11 @@ def combinations(f: dict) -> str:
 
 
 def bi_drift(entries: list[dict]) -> str:
-    from bench.studies.bi_drift import length_summary, markdown
+    from bench.studies.bi_drift import AXES, markdown, paired_summary
 
-    summary = length_summary([entry["figures"] for entry in entries])
-    parts = [summary + "\n"] if summary else []
+    records = [entry["figures"] for entry in entries]
+    summaries = [paired_summary(records, axis) for axis in AXES]
+    parts = [summary + "\n" for summary in summaries if summary]
     for entry in entries:
         parts += [_header(entry), markdown(entry["figures"]) + "\n"]
     return "\n".join(parts)
@@ -785,7 +786,7 @@ TITLES = {
     "combinations": "What a run's models give combined afterwards: weights toward the start, "
     "fused scores (analysis)",
     "bi_drift": "How far the bi-encoder stage moves a model on a small corpus: the start "
-    "anchor, dropout, precision, input length (analysis)",
+    "anchor, dropout, precision, input length, a ranking loss (analysis)",
     "simcse_seeds": "Is a SimCSE stage's fall systematic or one seed's noise? (analysis)",
     "start_distilled_cross": "A reranker distilled from the start model on other domains' "
     "sentences, scored zero-shot on the STS sources",

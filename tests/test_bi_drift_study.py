@@ -71,15 +71,19 @@ def test_the_page_gives_each_cell_its_change():
     }
     text = markdown(figures)
     assert "the start model scores 70.00" in text
-    assert "| start | 0.3 | 1 | the model's | the run's | the run's | 69.00 | -1.00 |  |" in text
+    assert (
+        "| start | 0.3 | 1 | the model's | the run's | the run's | the run's | 69.00 | -1.00 |  |"
+        in text
+    )
     assert "held-out Spearman" in text
     figures["cells"][0]["dropout"] = 0.0
     figures["cells"][0]["precision"] = "fp32"
     figures["cells"][0]["length"] = 40
     figures["cells"][0]["seconds"] = 12.5
+    figures["cells"][0]["loss"] = "cosent"
     figures["metric"] = "AP"
     text = markdown(figures)
-    assert "| start | 0.3 | 1 | 0 | fp32 | 40 | 69.00 | -1.00 | 12.5 |" in text
+    assert "| start | 0.3 | 1 | 0 | fp32 | 40 | cosent | 69.00 | -1.00 | 12.5 |" in text
     assert "held-out AP" in text
 
 
@@ -165,26 +169,57 @@ def test_a_length_cell_trains_at_the_run_s_length_the_auto_length_or_a_number(ti
     assert len({c["bi"] for c in found["cells"]}) > 1
 
 
-def test_the_length_summary_pairs_each_seed_s_cells_and_skips_other_axes():
-    from bench.studies.bi_drift import length_summary
+def test_the_paired_summary_pairs_each_seed_s_cells_per_axis_and_setting():
+    from bench.studies.bi_drift import paired_summary
 
     def cell(seed, change, **extra):
         return {"labels": "targets", "anchor": 0.0, "seed": seed, "change": change, **extra}
 
     records = [
-        {  # two seeds, each at the run's length and whole
+        {  # two seeds, each at the run's length and whole, and whole with another loss
             "domain": "src",
             "cells": [
                 cell(1, -2.0),
                 cell(1, -1.0, length=40),
+                cell(1, -3.0, length=40, loss="cosent"),
                 cell(2, -1.0),
                 cell(2, -1.5, length=40),
-                cell(2, 5.0, dropout=0.0),  # another axis: not paired
+                cell(2, -2.5, length=40, loss="cosent"),
+                cell(2, 5.0, dropout=0.0),  # no partner on either axis
+                cell(2, 4.0, dropout=0.0, length=128),  # paired with it, in a row of its own
             ],
         },
-        {"domain": "other", "cells": [cell(1, 1.0)]},  # no length axis: left out
+        {"domain": "other", "cells": [cell(1, 1.0)]},  # no axis: left out
     ]
-    text = length_summary(records)
-    assert "| src (Spearman) | 2 | 40 | -1.50 ± 0.71 | -1.25 ± 0.35 | +1.00, -0.50 |" in text
-    assert "| other" not in text
-    assert length_summary([records[1]]) == ""
+    lengths = paired_summary(records, "length")
+    assert "| src (Spearman) | 2 | 40 | -1.50 ± 0.71 | -1.25 ± 0.35 | +1.00, -0.50 |" in lengths
+    dropout_row = "| src (Spearman; dropout 0) | 1 | 128 | +5.00 ± 0.00 | +4.00 ± 0.00 | -1.00 |"
+    assert dropout_row in lengths
+    assert "cosent" not in lengths  # a cosent cell has no cosent partner at the run's length
+    assert "| other" not in lengths
+    losses = paired_summary(records, "loss")
+    # each cosent cell against the cell at its own length with the run's loss
+    assert "| src (Spearman) | 2 | cosent | -1.25 ± 0.35 | -2.75 ± 0.35 | -2.00, -1.00 |" in losses
+    assert paired_summary([records[1]], "length") == ""
+
+
+def test_a_loss_cell_trains_with_the_objective_it_names(tiny_bi, tmp_path, monkeypatch):
+    from transenc.stages import train_bi
+
+    trained_with = []
+    run = train_bi.run
+
+    def run_and_note(config, *args, **kwargs):
+        trained_with.append(config.loss)
+        return run(config, *args, **kwargs)
+
+    monkeypatch.setattr(train_bi, "run", run_and_note)
+    folder = tmp_path / "sts-genres" / "src"
+    fake_run(folder, tiny_bi)  # the run trained with cosine-mse
+    losses = [None, "cosent"]
+    found = study(
+        folder, "transenc-vouched", ["targets"], [0.0], [1], [None], [None], [None], losses=losses
+    )
+    assert [c.get("loss") for c in found["cells"]] == [None, "cosent"]
+    assert trained_with == ["cosine-mse", "cosent"]
+    assert found["cells"][0]["bi"] != found["cells"][1]["bi"]

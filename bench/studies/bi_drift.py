@@ -11,14 +11,17 @@ the start model, with the run's own train-bi settings and held-back share, on
 each with the start anchor (``[bi] start_anchor``) at every ``--anchors`` weight (0: off), its
 dropout (``--dropouts``), its precision (``--precisions``: ``run`` as the run trained, or
 ``fp32``/``bf16``) and its input length (``--lengths``: ``run``, the length the run trained
-at; ``auto``, what the stage's ``max_length = "auto"`` chooses now; or a number of tokens), and
-scores each model on the source's held-out half (gold read only to judge; inductive; a domain's
-gold set named after it, AP where it is binary). Nothing of the recorded run is changed; each
+at; ``auto``, what the stage's ``max_length = "auto"`` chooses now; or a number of tokens) and
+its objective (``--losses``: ``run`` or a bi objective's name, such as ``cosent``), and scores
+each model on the source's held-out half (gold read only to judge; inductive; a domain's gold
+set named after it, AP where it is binary). Nothing of the recorded run is changed; each
 trained model is deleted once scored.
 
     python -m bench.studies.bi_drift --sources sts12-surprise.SMTnews sts15-answers-students \
         --anchors 0 0.3 1 --record
     python -m bench.studies.bi_drift --sources sts12-surprise.SMTnews ukp --lengths run auto
+    python -m bench.studies.bi_drift --sources sts12-surprise.SMTnews --lengths auto \
+        --losses run cosent
 """
 
 from __future__ import annotations
@@ -73,10 +76,11 @@ def train_bi_again(
     seed: int | None,
     settings_changes: dict | None = None,
     start_anchor: float = 0.0,
+    loss: str | None = None,
 ):
     """A recorded run's round-1 bi-encoder stage again, from its start model, on ``labels``:
-    its settings (with ``settings_changes``), held-back share and loss, the run's seed where
-    ``seed`` is None. Returns the stage's result."""
+    its settings (with ``settings_changes``), held-back share and loss (``loss`` in its place
+    where given), the run's seed where ``seed`` is None. Returns the stage's result."""
     from transenc.stages import train_bi
     from transenc.train_settings import TrainSettings
 
@@ -90,7 +94,7 @@ def train_bi_again(
             settings=replace(TrainSettings(**config["settings"]), **(settings_changes or {})),
             seed=config.get("seed") if seed is None else seed,
             held_back=config.get("held_back", 0.0),
-            loss=config.get("loss", "cosine-mse"),
+            loss=loss or config.get("loss", "cosine-mse"),
             start_anchor=start_anchor,
         )
     )
@@ -105,12 +109,14 @@ def retrain(
     dropout: float | None = None,
     precision: str | None = None,
     length: int | str | None = None,
+    loss: str | None = None,
 ):
     """The run's bi-encoder stage again, from its start model, on ``labels``, with the anchor
     (and ``dropout`` in place of the model's own, ``precision`` in place of the run's,
-    ``length`` in place of the length the run trained at: tokens, or ``auto``). Returns the
-    model's folder and the stage's result (the length it trained at, its seconds)."""
-    output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}-{length}"
+    ``length`` in place of the length the run trained at: tokens, or ``auto``; ``loss`` in
+    place of the run's objective). Returns the model's folder and the stage's result (the
+    length it trained at, its seconds)."""
+    output = scratch / f"{labels}-{anchor:g}-{seed}-{dropout}-{precision}-{length}-{loss}"
     changes = {} if precision is None else {"precision": precision}
     manifest = json.loads((run / "round-1" / "train-bi.manifest.json").read_text())
     # the length the run trained at (a manifest without metrics: the one its settings name)
@@ -120,7 +126,7 @@ def retrain(
     )
     with dropout_of(dropout):
         result = train_bi_again(
-            run, run / "round-1" / LABEL_FILES[labels], output, seed, changes, anchor
+            run, run / "round-1" / LABEL_FILES[labels], output, seed, changes, anchor, loss
         )
     return output, result
 
@@ -134,8 +140,9 @@ def study(
     dropouts: list[float | None] = (None,),
     precisions: list[str | None] = (None,),
     lengths: list[int | str | None] = (None,),
+    losses: list[str | None] = (None,),
 ):
-    """Each (labels, anchor, seed, dropout, precision, length) model's held-out score (the
+    """Each (labels, anchor, seed, dropout, precision, length, loss) model's held-out score (the
     first gold set's: AP where it is binary, else Spearman) and its change against the start."""
     run = folder / f"{row}-seed1"
     # the gold set named after the folder where there is one (ukp: AP, not ukp-graded)
@@ -155,9 +162,19 @@ def study(
         for label in labels:
             for anchor in anchors:
                 for seed in seeds:
-                    for dropout, precision, length in product(dropouts, precisions, lengths):
+                    for dropout, precision, length, loss in product(
+                        dropouts, precisions, lengths, losses
+                    ):
                         model, result = retrain(
-                            run, label, anchor, seed, Path(scratch), dropout, precision, length
+                            run,
+                            label,
+                            anchor,
+                            seed,
+                            Path(scratch),
+                            dropout,
+                            precision,
+                            length,
+                            loss,
                         )
                         score = scored(str(model))
                         shutil.rmtree(model)
@@ -168,6 +185,7 @@ def study(
                             **({} if dropout is None else {"dropout": dropout}),
                             **({} if precision is None else {"precision": precision}),
                             **({} if length is None else {"length": result.max_length}),
+                            **({} if loss is None else {"loss": loss}),
                             "seconds": round(result.seconds, 1),
                             "bi": round(score, 2),
                             "change": round(score - start, 2),
@@ -183,48 +201,64 @@ def markdown(figures: dict) -> str:
         f"{figures['domain']} (recorded run `{figures['row']}`; {figures['protocol']}); the start "
         f"model scores {figures['start']:.2f}.",
         "",
-        "| labels | start_anchor | seed | dropout | precision | length (tokens) "
+        "| labels | start_anchor | seed | dropout | precision | length (tokens) | loss "
         f"| held-out {figures.get('metric', 'Spearman')} | change against the start "
         "| stage seconds |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for cell in figures["cells"]:
         dropout = "the model's" if cell.get("dropout") is None else f"{cell['dropout']:g}"
         precision = cell.get("precision", "the run's")
         length = cell.get("length", "the run's")
+        loss = cell.get("loss", "the run's")
         lines.append(
             f"| {cell['labels']} | {cell['anchor']:g} | {cell['seed']} | {dropout} | {precision} "
-            f"| {length} | {cell['bi']:.2f} | {cell['change']:+.2f} "
+            f"| {length} | {loss} | {cell['bi']:.2f} | {cell['change']:+.2f} "
             f"| {cell.get('seconds', '')} |"
         )
     return "\n".join(lines)
 
 
-def length_summary(records: list[dict]) -> str:
-    """Over every record with a length axis: per source (and gold metric), each seed's change
-    against the start at the run's length and at another length (``auto``: whole sentences),
-    the two side by side, as mean +- sd over the seeds; empty where no record has one."""
+OUTCOMES = ("bi", "change", "seconds")  # what a cell measured, not how it trained
+AXES = {"length": "length (tokens)", "loss": "loss"}
+
+
+def paired_summary(records: list[dict], axis: str = "length") -> str:
+    """Over every record with an ``axis`` (``length``: the run's against another; ``loss``: the
+    run's against another objective): per source and setting, each seed's change against the
+    start without the axis and with it, side by side, as mean +- sd over the seeds; a cell pairs
+    with the one of its record that trained the same way but for the axis. Empty where none."""
     import statistics
 
-    paired: dict[str, dict[int, dict]] = {}
+    def identity(cell: dict) -> dict:
+        return {k: v for k, v in cell.items() if k not in (*OUTCOMES, axis)}
+
+    def setting(cell: dict) -> str:
+        # how a row's cells trained besides seed and axis (the whole length varies by split)
+        parts = [
+            "the start's cosines" if cell["labels"] == "start" else "",
+            f"anchor {cell['anchor']:g}" if cell.get("anchor") else "",
+            f"dropout {cell['dropout']:g}" if "dropout" in cell else "",
+            cell.get("precision", ""),
+            "" if axis == "loss" else cell.get("loss", ""),
+        ]
+        return ", ".join(p for p in parts if p)
+
+    rows: dict[str, dict[int, dict]] = {}
     for figures in records:
-        cells = [c for c in figures["cells"] if "dropout" not in c and "precision" not in c]
-        for other in (c for c in cells if "length" in c):
-            same = [
-                c
-                for c in cells
-                if "length" not in c
-                and (c["labels"], c["anchor"], c["seed"])
-                == (other["labels"], other["anchor"], other["seed"])
-            ]
+        cells = figures["cells"]
+        for other in (c for c in cells if axis in c):
+            same = [c for c in cells if axis not in c and identity(c) == identity(other)]
             if same:
-                source = f"{figures['domain']} ({figures.get('metric', 'Spearman')})"
-                paired.setdefault(source, {})[other["seed"]] = {
+                how = setting(other)
+                source = f"{figures['domain']} ({figures.get('metric', 'Spearman')}"
+                source += f"; {how})" if how else ")"
+                rows.setdefault(source, {})[other["seed"]] = {
                     "run": same[0]["change"],
                     "other": other["change"],
-                    "length": other["length"],
+                    "value": other[axis],
                 }
-    if not paired:
+    if not rows:
         return ""
 
     def spread(values: list[float]) -> str:
@@ -232,19 +266,19 @@ def length_summary(records: list[dict]) -> str:
         return f"{statistics.mean(values):+.2f} ± {sd:.2f}"
 
     lines = [
-        "Each source's bi-encoder trained again at the length its run trained at and at another "
+        f"Each source's bi-encoder trained again with the run's {axis} and with another "
         "(change against the start, x100; mean ± sd over the seeds; the last column each seed's "
         "paired difference):",
         "",
-        "| source | seeds | length | at the run's length | at that length | paired, per seed |",
+        f"| source | seeds | {AXES[axis]} | with the run's | with that one | paired, per seed |",
         "|---|---|---|---|---|---|",
     ]
-    for source, seeds in paired.items():
+    for source, seeds in rows.items():
         ordered = [seeds[k] for k in sorted(seeds)]
-        lengths = "/".join(sorted({str(c["length"]) for c in ordered}))
+        values = "/".join(sorted({str(c["value"]) for c in ordered}))
         differences = ", ".join(f"{c['other'] - c['run']:+.2f}" for c in ordered)
         lines.append(
-            f"| {source} | {len(ordered)} | {lengths} | {spread([c['run'] for c in ordered])} "
+            f"| {source} | {len(ordered)} | {values} | {spread([c['run'] for c in ordered])} "
             f"| {spread([c['other'] for c in ordered])} | {differences} |"
         )
     return "\n".join(lines)
@@ -277,6 +311,12 @@ def main() -> None:
         help="the bi-encoder's input length: 'run' (what the run trained at), 'auto' (what "
         "max_length auto chooses now) or tokens",
     )
+    parser.add_argument(
+        "--losses",
+        nargs="+",
+        default=["run"],
+        help="the bi-encoder's objective: 'run' (the run's own) or a bi objective's name",
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/adapt"))
     parser.add_argument("--record", action="store_true", help="append the results as a record")
     args = parser.parse_args()
@@ -294,6 +334,7 @@ def main() -> None:
             dropouts,
             [None if p == "run" else p for p in args.precisions],
             lengths,
+            [None if n == "run" else n for n in args.losses],
         )
         if args.record:
             record(
