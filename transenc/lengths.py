@@ -8,9 +8,10 @@ the model's own limit (the length its labels were computed at), never below ``MI
 
 A stage may ask for more (``coverage``): the bi-encoder covers ``WHOLE`` of its sentences,
 because its labels are cosines of the whole sentences, and a cut sentence taught the whole one's
-label moves every weight to fit it. Measured on 12 corpora (docs/results/notes/adapting-to-a-
-domain.md, "Whole sentences for the bi-encoder"): the worst, STS12 SMTnews, +0.52 over three
-seeds; no corpus's mean more than 0.20 lower; the bi-encoder stage up to 1.57x slower (UKP).
+label moves every weight to fit it. Measured on 12 corpora
+(docs/results/notes/adapting-to-a-domain.md, "Whole sentences for the bi-encoder"): the worst,
+STS12 SMTnews, +0.52 over three seeds; no corpus's mean more than 0.20 lower; the bi-encoder
+stage up to 1.57x slower (UKP).
 """
 
 from __future__ import annotations
